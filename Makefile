@@ -1,0 +1,45 @@
+# Gonghui — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DEBUG ?= 1
+
+.PHONY: setup run test test-browser test-postgres demo-ningbo clean
+
+# Idempotent: virtualenv, the project with its dependencies, front-end assets from npm, translations.
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+run: setup
+	$(BIN)/gonghui migrate --noinput
+	$(BIN)/gonghui demo --scale small
+	@echo
+	@echo "Gonghui is serving on http://127.0.0.1:$(PORT)/  (staff: /staff/, API docs: /api/v1/docs)"
+	@echo "Demo logins (password gonghui-demo): admin (superuser), nb (宁波市总工会), yz, bl, fh, yy (district cadres), worker (a member)"
+	@echo
+	$(BIN)/gonghui runserver 127.0.0.1:$(PORT)
+
+# The whole suite on SQLite (and on PostgreSQL when DATABASE_URL is set), browser tests included.
+test: setup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
+
+test-browser: setup
+	$(BIN)/python -m pytest -m browser
+
+# The suite against a throwaway database on the local PostgreSQL.
+test-postgres: setup
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/gonghui} $(BIN)/python -m pytest -n 2 --dist loadfile
+
+clean:
+	rm -rf $(VENV) node_modules var

@@ -1,0 +1,1 @@
+"""Gonghui (工会): an open-source digital trade-union platform."""

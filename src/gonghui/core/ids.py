@@ -1,0 +1,178 @@
+"""Validators for Chinese identifiers.
+
+- Resident identity number (公民身份号码, GB 11643-1999): 6-digit region, 8-digit birth date,
+  3-digit sequence (odd = male), one check character.
+- Unified social credit code (统一社会信用代码, GB 32100-2015): 18 characters from a 31-letter
+  alphabet, the last one a check character.
+
+Each validator normalises first (full-width characters, spaces, lower-case x) and raises
+``django.core.exceptions.ValidationError`` with a code and a message naming what is wrong.
+The messages never repeat the number itself: errors are logged and shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+ID_CHECK_CHARS = "10X98765432"
+# First two digits of a region code: the provinces, autonomous regions and municipalities.
+PROVINCE_CODES = frozenset(
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65".split()
+)
+EARLIEST_BIRTH = dt.date(1900, 1, 1)
+
+CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(raw: str) -> str:
+    """Fold full-width characters to ASCII (NFKC), drop spaces, upper-case letters."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", raw)).upper()
+
+
+def id_check_char(first17: str) -> str:
+    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
+    return ID_CHECK_CHARS[total % 11]
+
+
+@dataclass(frozen=True)
+class IdNumber:
+    """A valid resident ID number and what it tells about its holder."""
+
+    number: str
+    region_code: str
+    birth_date: dt.date
+    sex: str  # "M" or "F"
+
+    @property
+    def masked(self) -> str:
+        return mask_id_number(self.number)
+
+
+def mask_id_number(number: str) -> str:
+    """Region code and last four characters shown, the birth date and sequence hidden."""
+    return f"{number[:6]}{'*' * 8}{number[-4:]}"
+
+
+def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
+    """Validate an 18-character resident ID number; return it with the facts it encodes."""
+    if not isinstance(raw, str):
+        raise ValidationError(_("The ID number must be text."), code="id_not_text")
+    number = normalise(raw)
+    if not number:
+        raise ValidationError(_("Enter the ID number."), code="id_missing")
+    if len(number) == 15 and number.isdigit():
+        raise ValidationError(
+            _("This is a 15-digit ID number of the old format; enter the 18-character number."),
+            code="id_legacy_15",
+        )
+    if len(number) != 18:
+        raise ValidationError(
+            _("An ID number has 18 characters; this one has %(count)d.") % {"count": len(number)},
+            code="id_length",
+        )
+    if not (number[:17].isdigit() and number[:17].isascii()) or not (
+        number[17].isdigit() or number[17] == "X"
+    ):
+        raise ValidationError(
+            _("An ID number is 17 digits followed by a digit or X."), code="id_characters"
+        )
+    if number[:2] not in PROVINCE_CODES:
+        raise ValidationError(_("The ID number does not start with a valid region code."), code="id_region")
+    try:
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise ValidationError(_("The birth date in the ID number does not exist."), code="id_birth_date") from None
+    today = today or dt.date.today()
+    if birth > today or birth < EARLIEST_BIRTH:
+        raise ValidationError(_("The birth date in the ID number is impossible."), code="id_birth_date")
+    if number[17] != id_check_char(number[:17]):
+        raise ValidationError(
+            _("The check character of the ID number is wrong; please check each digit."), code="id_check"
+        )
+    sex = "M" if int(number[16]) % 2 else "F"
+    return IdNumber(number=number, region_code=number[:6], birth_date=birth, sex=sex)
+
+
+def make_id_number(region_code: str, birth: dt.date, sequence: int) -> str:
+    """Build a valid ID number (demo data and tests)."""
+    first17 = f"{region_code}{birth:%Y%m%d}{sequence:03d}"
+    return first17 + id_check_char(first17)
+
+
+def credit_code_check_char(first17: str) -> str:
+    total = sum(CREDIT_CODE_CHARS.index(c) * w for c, w in zip(first17, CREDIT_CODE_WEIGHTS, strict=True))
+    return CREDIT_CODE_CHARS[(31 - total % 31) % 31]
+
+
+def parse_credit_code(raw: str) -> str:
+    """Validate a unified social credit code; return it normalised."""
+    code = normalise(raw or "")
+    if not code:
+        raise ValidationError(_("Enter the unified social credit code."), code="credit_missing")
+    if len(code) != 18:
+        raise ValidationError(
+            _("A unified social credit code has 18 characters; this one has %(count)d.") % {"count": len(code)},
+            code="credit_length",
+        )
+    bad = sorted({c for c in code if c not in CREDIT_CODE_CHARS})
+    if bad:
+        raise ValidationError(
+            _("A unified social credit code cannot contain %(chars)s (I, O, S, V and Z are never used).")
+            % {"chars": "、".join(bad)},
+            code="credit_characters",
+        )
+    if not code[2:8].isdigit():
+        raise ValidationError(_("Characters 3 to 8 of the credit code must be a region code."), code="credit_region")
+    if code[17] != credit_code_check_char(code[:17]):
+        raise ValidationError(_("The check character of the credit code is wrong."), code="credit_check")
+    return code
+
+
+def make_credit_code(first17: str) -> str:
+    return first17 + credit_code_check_char(first17)
+
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def parse_phone(raw: str) -> str:
+    """A mainland mobile number: 11 digits starting 13–19 (a +86 prefix is dropped)."""
+    phone = normalise(raw or "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    elif phone.startswith("0086"):
+        phone = phone[4:]
+    if not PHONE_RE.match(phone):
+        raise ValidationError(_("Enter an 11-digit mobile number starting with 1."), code="phone_invalid")
+    return phone
+
+
+def mask_phone(phone: str) -> str:
+    return f"{phone[:3]}****{phone[-4:]}"
+
+
+def luhn_check_digit(digits: str) -> str:
+    """The Luhn check digit (bank cards, used for member card numbers)."""
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        n = int(d)
+        if i % 2 == 0:
+            n *= 2
+            if n > 9:
+                n -= 9
+        total += n
+    return str((10 - total % 10) % 10)
+
+
+def is_luhn_valid(number: str) -> bool:
+    return number.isdigit() and len(number) > 1 and luhn_check_digit(number[:-1]) == number[-1]

@@ -1,0 +1,108 @@
+"""Personal data at rest: keyed hash, authenticated encryption, masked form.
+
+An ID number or phone is stored as three things and never in plain text:
+- ``hash``: HMAC-SHA256 under ``PII_HMAC_KEY`` — unique per person city-wide, for lookups and
+  de-duplication without decrypting anything;
+- ``cipher``: AES-256-GCM under the current key of ``PII_ENCRYPTION_KEYS`` (nonce ‖ ciphertext),
+  the hash bound as associated data so a ciphertext cannot be moved to another row; the key id
+  is stored beside it so keys can be rotated;
+- ``masked``: what lists and pages show.
+
+Without keys in the environment (DEBUG only) development keys are derived from SECRET_KEY and
+a warning says so once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
+
+DEV_KEY_ID = "dev"
+
+
+@dataclass(frozen=True)
+class Keys:
+    hmac_key: bytes
+    current_id: str
+    aead: dict[str, AESGCM]
+    derived: bool
+
+
+def _derive(label: str) -> bytes:
+    return hashlib.sha256(f"gonghui-dev-pii:{label}:{settings.SECRET_KEY}".encode()).digest()
+
+
+@cache
+def keys() -> Keys:
+    hmac_raw = settings.PII_HMAC_KEY
+    enc_raw = settings.PII_ENCRYPTION_KEYS
+    if not hmac_raw and not enc_raw:
+        if not settings.DEBUG and not getattr(settings, "PII_DEV_KEYS_ALLOWED", False):
+            raise ImproperlyConfigured("Set PII_HMAC_KEY and PII_ENCRYPTION_KEYS (see README, Configuration).")
+        logger.warning("PII keys are not set: using development keys derived from SECRET_KEY (not for real data).")
+        return Keys(_derive("hmac"), DEV_KEY_ID, {DEV_KEY_ID: AESGCM(_derive("aead"))}, derived=True)
+    if not hmac_raw or not enc_raw:
+        raise ImproperlyConfigured("Set both PII_HMAC_KEY and PII_ENCRYPTION_KEYS, or neither (development).")
+    aead: dict[str, AESGCM] = {}
+    current = ""
+    for item in enc_raw.split(","):
+        kid, _, b64 = item.strip().partition(":")
+        key = base64.urlsafe_b64decode(b64)
+        if not kid or len(key) != 32:
+            raise ImproperlyConfigured("PII_ENCRYPTION_KEYS entries are 'id:base64 of 32 bytes'.")
+        aead[kid] = AESGCM(key)
+        current = current or kid
+    hmac_key = base64.urlsafe_b64decode(hmac_raw)
+    if len(hmac_key) < 32:
+        raise ImproperlyConfigured("PII_HMAC_KEY must be base64 of at least 32 bytes.")
+    return Keys(hmac_key, current, aead, derived=False)
+
+
+def new_key_b64() -> str:
+    return base64.urlsafe_b64encode(os.urandom(32)).decode()
+
+
+def digest(kind: str, value: str) -> str:
+    """The keyed hash of a normalised value; ``kind`` separates ID numbers from phones."""
+    return hmac.new(keys().hmac_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def encrypt(value: str, *, bound_to: str) -> tuple[bytes, str]:
+    k = keys()
+    nonce = os.urandom(12)
+    return nonce + k.aead[k.current_id].encrypt(nonce, value.encode(), bound_to.encode()), k.current_id
+
+
+def decrypt(blob: bytes, *, key_id: str, bound_to: str) -> str:
+    k = keys()
+    try:
+        aead = k.aead[key_id]
+    except KeyError:
+        raise ImproperlyConfigured(f"PII key {key_id!r} is not configured; it is needed to read old rows.") from None
+    blob = bytes(blob)
+    return aead.decrypt(blob[:12], blob[12:], bound_to.encode()).decode()
+
+
+@dataclass(frozen=True)
+class Protected:
+    hash: str
+    cipher: bytes
+    masked: str
+    key_id: str
+
+
+def protect(kind: str, value: str, masked: str) -> Protected:
+    h = digest(kind, value)
+    cipher, kid = encrypt(value, bound_to=h)
+    return Protected(hash=h, cipher=cipher, masked=masked, key_id=kid)

@@ -1,0 +1,75 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Category(models.TextChoices):
+    """八大群体 (the eight groups of new-form workers) and ride-hailing drivers."""
+
+    TRUCK_DRIVER = "truck_driver", _("Truck driver")
+    COURIER = "courier", _("Courier")
+    CARE_WORKER = "care_worker", _("Care worker")
+    DOMESTIC_WORKER = "domestic_worker", _("Domestic worker")
+    MALL_PROMOTER = "mall_promoter", _("Mall promoter")
+    DELIVERY_RIDER = "delivery_rider", _("Food-delivery rider")
+    ESTATE_AGENT = "estate_agent", _("Estate agent")
+    SECURITY_GUARD = "security_guard", _("Security guard")
+    RIDE_HAILING_DRIVER = "ride_hailing_driver", _("Ride-hailing driver")
+
+
+class Sex(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", _("Member")
+    LEFT = "left", _("Left the union")
+
+
+class Member(models.Model):
+    """A union member of the real-name database (实名制数据库): one row per person, city-wide."""
+
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="members", verbose_name=_("union"))
+    # The org's materialised path, kept beside it so a subtree is one index range on this table.
+    org_path = models.CharField(max_length=255)
+    name = models.CharField(_("name"), max_length=50)
+    id_hash = models.CharField(max_length=64, unique=True)
+    id_cipher = models.BinaryField()
+    id_masked = models.CharField(_("ID number"), max_length=18)
+    birth_date = models.DateField(_("birth date"))
+    sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
+    region_code = models.CharField(_("region code"), max_length=6)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_cipher = models.BinaryField(null=True, blank=True)
+    phone_masked = models.CharField(_("mobile"), max_length=11, blank=True)
+    pii_key_id = models.CharField(max_length=16)
+    category = models.CharField(_("group"), max_length=32, choices=Category.choices, blank=True)
+    is_new_form = models.BooleanField(_("new-form worker"), default=False)
+    employer = models.CharField(_("employer or trade"), max_length=200, blank=True)
+    joined_on = models.DateField(_("joined on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
+    card_number = models.CharField(_("member card number"), max_length=19, unique=True, null=True, blank=True)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("member")
+        verbose_name_plural = _("members")
+        indexes = [
+            models.Index(fields=["org_path", "status"], name="member_subtree_idx"),
+            models.Index(fields=["org", "name"], name="member_org_name_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("joined_on")),
+                name="member_left_after_joined",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.id_masked})"

@@ -1,0 +1,61 @@
+"""Reads of the union tree, always within the caller's scope."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from gonghui.core.paths import subtree_q
+from gonghui.core.scope import Perm, scope_for
+from gonghui.orgs.models import Org
+
+
+class OrgNotFound(Exception):
+    """No such union code."""
+
+
+class OrgOutOfScope(Exception):
+    """The union exists but lies outside what the caller may see."""
+
+
+def org_visible(*, user, perm: Perm = Perm.READ) -> QuerySet[Org]:
+    return Org.objects.filter(scope_for(user, perm).q("path"))
+
+
+def org_get(*, user, code: str, perm: Perm = Perm.READ) -> Org:
+    """The org with this code, if the user reaches it with ``perm``."""
+    org = Org.objects.filter(code=code).first()
+    if org is None:
+        raise OrgNotFound(code)
+    if not scope_for(user, perm).covers(org.path):
+        raise OrgOutOfScope(code)
+    return org
+
+
+def org_roots(*, user) -> list[Org]:
+    """The highest orgs the user reaches: where their workbench starts."""
+    scope = scope_for(user, Perm.READ)
+    if scope.everything:
+        return list(Org.get_root_nodes())
+    return list(Org.objects.filter(path__in=scope.paths).order_by("path"))
+
+
+def org_children(*, user, org: Org) -> QuerySet[Org]:
+    # Children are one step deeper under the same path prefix; the scope check was done on ``org``.
+    return Org.objects.filter(subtree_q(org.path), depth=org.depth + 1).order_by("path")
+
+
+def org_ancestors_in_scope(*, user, org: Org) -> list[Org]:
+    """Breadcrumbs: the org's ancestors the user may see, then the org itself."""
+    scope = scope_for(user, Perm.READ)
+    paths = [org.path[: i * Org.steplen] for i in range(1, org.depth)]
+    ancestors = [a for a in Org.objects.filter(path__in=paths).order_by("depth") if scope.covers(a.path)]
+    return [*ancestors, org]
+
+
+def org_search(*, user, within: Org, text: str, limit: int = 50) -> QuerySet[Org]:
+    """Orgs of ``within``'s subtree whose name contains ``text`` or whose code starts with it."""
+    text = text.strip()
+    qs = Org.objects.filter(scope_for(user, Perm.READ).q("path")).filter(subtree_q(within.path))
+    if text:
+        qs = qs.filter(Q(name__icontains=text) | Q(code__istartswith=text))
+    return qs.order_by("path")[:limit]

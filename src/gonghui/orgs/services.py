@@ -1,0 +1,69 @@
+"""Writes to the union tree. Each function is one transaction and one audit line."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from gonghui.core import audit
+from gonghui.core.ids import parse_credit_code
+from gonghui.core.scope import Perm, require
+from gonghui.orgs.models import Org, OrgKind
+
+EDITABLE_FIELDS = ("name", "kind", "is_new_form", "credit_code", "star_rating")
+
+
+def _clean(fields: dict) -> dict:
+    fields = dict(fields)
+    if "name" in fields:
+        fields["name"] = (fields["name"] or "").strip()
+        if not fields["name"]:
+            raise ValidationError({"name": _("Enter the union's name.")})
+    if "kind" in fields and fields["kind"] not in OrgKind.values:
+        raise ValidationError({"kind": _("Unknown kind of union.")})
+    if fields.get("credit_code"):
+        try:
+            fields["credit_code"] = parse_credit_code(fields["credit_code"])
+        except ValidationError as exc:
+            raise ValidationError({"credit_code": exc.messages}) from None
+    if fields.get("star_rating") is not None and not 1 <= int(fields["star_rating"]) <= 5:
+        raise ValidationError({"star_rating": _("A star rating is 1 to 5 stars.")})
+    if fields.get("kind") == OrgKind.NEW_FORM:
+        fields["is_new_form"] = True
+    return fields
+
+
+def org_create(*, actor, parent: Org, code: str, name: str, kind: str, is_new_form: bool = False,
+               credit_code: str = "", star_rating: int | None = None) -> Org:
+    require(actor, Perm.MANAGE, parent.path)
+    code = (code or "").strip().upper()
+    if not code:
+        raise ValidationError({"code": _("Enter a union code.")})
+    fields = _clean(dict(name=name, kind=kind, is_new_form=is_new_form, credit_code=credit_code or "",
+                         star_rating=star_rating))
+    with transaction.atomic():
+        if Org.objects.filter(code=code).exists():
+            raise ValidationError({"code": _("Another union already uses this code.")})
+        parent = Org.objects.select_for_update().get(pk=parent.pk)  # children get consecutive paths
+        org = parent.add_child(code=code, **fields)
+        audit.record(actor=actor, action="org.create", obj=org, org_path=org.path,
+                     data={"code": code, "parent": parent.code, "kind": fields["kind"]})
+    return org
+
+
+def org_update(*, actor, org: Org, **changes) -> Org:
+    require(actor, Perm.MANAGE, org.path)
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not editable: {sorted(unknown)}")
+    changes = _clean(changes)
+    with transaction.atomic():
+        org = Org.objects.select_for_update().get(pk=org.pk)
+        before = {k: getattr(org, k) for k in changes}
+        for key, value in changes.items():
+            setattr(org, key, value)
+        org.save(update_fields=[*changes, "updated_at"])
+        diff = {k: [before[k], v] for k, v in changes.items() if before[k] != v}
+        audit.record(actor=actor, action="org.update", obj=org, org_path=org.path, data={"changes": diff})
+    return org

@@ -1,0 +1,70 @@
+from dataclasses import dataclass
+
+import pytest
+
+from gonghui.orgs.models import Org, OrgKind
+from tests.factories import UserFactory, grant, make_member, make_org
+
+
+@dataclass
+class Tree:
+    """NB ─┬─ YZ ── YZT (township) ── YZE (enterprise)
+           └─ BL ── BLT (township) ── BLE (enterprise)"""
+
+    nb: Org
+    yz: Org
+    yzt: Org
+    yze: Org
+    bl: Org
+    blt: Org
+    ble: Org
+
+
+@pytest.fixture
+def tree(db) -> Tree:
+    nb = make_org(code="NB", name="宁波市总工会", kind=OrgKind.CITY)
+    yz = make_org(nb, code="YZ", name="鄞州区总工会", kind=OrgKind.DISTRICT)
+    yzt = make_org(yz, code="YZT", name="首南街道总工会", kind=OrgKind.TOWNSHIP)
+    yze = make_org(yzt, code="YZE", name="鄞州某科技公司工会", kind=OrgKind.ENTERPRISE)
+    bl = make_org(nb, code="BL", name="北仑区总工会", kind=OrgKind.DISTRICT)
+    blt = make_org(bl, code="BLT", name="新碶街道总工会", kind=OrgKind.TOWNSHIP)
+    ble = make_org(blt, code="BLE", name="北仑某港口公司工会", kind=OrgKind.ENTERPRISE)
+    return Tree(*(Org.objects.get(pk=o.pk) for o in (nb, yz, yzt, yze, bl, blt, ble)))
+
+
+@pytest.fixture
+def nb_cadre(tree):
+    user = UserFactory(username="nb_cadre")
+    grant(user, tree.nb)
+    return user
+
+
+@pytest.fixture
+def yz_cadre(tree):
+    user = UserFactory(username="yz_cadre")
+    grant(user, tree.yz)
+    return user
+
+
+@pytest.fixture
+def bl_cadre(tree):
+    user = UserFactory(username="bl_cadre")
+    grant(user, tree.bl)
+    return user
+
+
+@pytest.fixture
+def yz_viewer(tree):
+    user = UserFactory(username="yz_viewer")
+    grant(user, tree.yz, "viewer")
+    return user
+
+
+@pytest.fixture
+def worker(tree):
+    """A member with a login and no staff role."""
+    user = UserFactory(username="worker")
+    member = make_member(tree.yze, name="李师傅", phone="13900001111")
+    member.user = user
+    member.save(update_fields=["user"])
+    return user
