@@ -1,6 +1,10 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 
 from gonghui.core.models import ApiToken, AuditEntry, Role
+
+User = get_user_model()
 
 
 @admin.register(Role)
@@ -37,3 +41,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+class RoleInline(admin.TabularInline):
+    model = Role
+    extra = 1
+    raw_id_fields = ("org",)
+
+
+class UserWithRolesAdmin(UserAdmin):
+    """Users with the roles they hold; a role on an org covers its whole subtree."""
+
+    inlines = [RoleInline]
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserWithRolesAdmin)
