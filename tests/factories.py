@@ -45,8 +45,8 @@ def make_org(parent: Org | None = None, *, code: str | None = None, name: str | 
     fields = dict(code=code or f"T{n:05d}", name=name or f"测试工会{n}", kind=kind,
                   is_new_form=is_new_form or kind == OrgKind.NEW_FORM, credit_code=credit_code)
     if parent is None:
-        return Org.add_root(**fields)
-    return Org.objects.get(pk=parent.pk).add_child(**fields)
+        return Org.objects.add_root(fields)
+    return Org.objects.add_child(Org.objects.get(pk=parent.pk), fields)
 
 
 def valid_id_number(n: int | None = None, *, region: str = "330212", birth: dt.date = dt.date(1990, 1, 1)) -> str:

@@ -73,3 +73,48 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_masked})"
+
+
+class TransferStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the receiving union")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class TransferSource(models.TextChoices):
+    MANUAL = "manual", _("Entered by a cadre")
+    IMPORT = "import", _("Roster import")
+    JOIN = "join", _("Online joining")
+
+
+class Transfer(models.Model):
+    """A request to move a member to another union (会员转移), decided by the receiving union."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    from_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("from"))
+    to_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("to"))
+    # Paths kept beside the keys so both unions' queues are index ranges.
+    from_path = models.CharField(max_length=255, db_index=True)
+    to_path = models.CharField(max_length=255, db_index=True)
+    status = models.CharField(_("status"), max_length=10, choices=TransferStatus.choices,
+                              default=TransferStatus.PENDING)
+    source = models.CharField(_("source"), max_length=10, choices=TransferSource.choices)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    requested_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("transfer")
+        verbose_name_plural = _("transfers")
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=models.Q(status="pending"),
+                                    name="transfer_one_pending_per_member"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}: {self.from_org_id} → {self.to_org_id} ({self.status})"

@@ -1,0 +1,74 @@
+"""Spreadsheets out: the roster template, error workbooks, and member list exports.
+
+openpyxl's write-only mode streams rows to a temporary file, so an export of half a million
+members never holds half a million rows in memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import IO
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from gonghui.core.ids import make_id_number
+from gonghui.members.roster import CATEGORY_TEMPLATE_NAMES, COLUMN_LABELS, RowError
+
+# A valid (synthetic) number, so that the sample row itself imports.
+SAMPLE_ID_NUMBER = make_id_number("330212", dt.date(1990, 1, 1), 123)
+TEMPLATE_HEADERS = ("姓名", "身份证号", "手机号", "工会代码", "入会日期", "新就业形态", "群体")
+
+
+def _header_cells(sheet, titles: Iterable[str]):
+    cells = []
+    for title in titles:
+        cell = WriteOnlyCell(sheet, value=title)
+        cell.font = Font(bold=True)
+        cells.append(cell)
+    return cells
+
+
+def write_template(target: str | IO[bytes]) -> None:
+    """The roster template: headers, a sample row, lists for 新就业形态 and 群体, ID column as text."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "会员名册"
+    ws.append(TEMPLATE_HEADERS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.append(["张三", SAMPLE_ID_NUMBER, "13800000000", "YZ", "2024-05-01", "是", "网约送餐员"])
+    for column in "BC":  # typed as text so Excel keeps all 18 characters
+        for row in range(2, 5001):
+            ws[f"{column}{row}"].number_format = "@"
+    ws.column_dimensions["B"].width = 22
+    ws.column_dimensions["C"].width = 14
+    ws.column_dimensions["E"].width = 12
+    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    groups = DataValidation(type="list", formula1='"' + ",".join(CATEGORY_TEMPLATE_NAMES) + '"', allow_blank=True)
+    ws.add_data_validation(yes_no)
+    ws.add_data_validation(groups)
+    yes_no.add("F2:F5000")
+    groups.add("G2:G5000")
+    notes = wb.create_sheet("填写说明")
+    for line in (
+        "每行一名会员；表头不可修改（也可使用英文表头 name, id_number, phone, org, joined_on, is_new_form, category）。",
+        "身份证号、手机号两列已设为文本格式：请勿改为数字，否则 Excel 会丢失末几位。",
+        "工会代码：会员所在工会的代码；整个文件属于同一工会时可留空，导入时选择该工会。",
+        "入会日期：如 2024-05-01；留空为导入当天。新就业形态：是/否。群体：八大群体之一或留空。",
+        "任何一行有错误时整个文件都不会导入，并列出每一行错误；也可选择“仅导入正确的行”。",
+    ):
+        notes.append([line])
+    wb.save(target)
+
+
+def write_error_workbook(errors: Iterable[RowError], target: str | IO[bytes]) -> None:
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("错误清单")
+    ws.append(_header_cells(ws, ("行号", "姓名", "列", "错误代码", "原因")))
+    for e in errors:
+        ws.append([e.line, e.name, COLUMN_LABELS.get(e.column, e.column), e.code, e.message])
+    wb.save(target)

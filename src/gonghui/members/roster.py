@@ -1,0 +1,326 @@
+"""Roster files (the Excel sheets cadres keep): reading and validating them row by row.
+
+A roster is CSV (UTF-8, UTF-8 with BOM, or GBK/GB18030 as Chinese Excel writes it) or XLSX
+(first sheet), with columns found by header (Chinese or English, see ``HEADERS``). Reading
+streams: a file of three million rows is never held in memory. Validation turns each row into
+either the values to store (ID number and phone already hashed, encrypted and masked) or a list
+of ``RowError`` naming the line, the column and the reason.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gonghui.core import pii
+from gonghui.core.ids import mask_phone, normalise, parse_id_number, parse_phone
+from gonghui.members.models import Category
+
+# Canonical column → the headers accepted for it (compared after trimming and lower-casing).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "name"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "id_number"),
+    "phone": ("手机号", "手机号码", "手机", "phone"),
+    "org": ("工会代码", "org"),
+    "joined_on": ("入会日期", "joined_on"),
+    "is_new_form": ("新就业形态", "is_new_form"),
+    "category": ("群体", "category"),
+}
+REQUIRED = ("name", "id_number")
+COLUMN_LABELS = {"name": "姓名", "id_number": "身份证号", "phone": "手机号", "org": "工会代码",
+                 "joined_on": "入会日期", "is_new_form": "新就业形态", "category": "群体", "file": "文件"}
+
+# The Chinese names cadres write in the 群体 column (the template offers them as a list).
+CATEGORY_BY_NAME: dict[str, str] = {
+    "货车司机": Category.TRUCK_DRIVER,
+    "快递员": Category.COURIER,
+    "护工护理员": Category.CARE_WORKER,
+    "护工": Category.CARE_WORKER,
+    "护理员": Category.CARE_WORKER,
+    "家政服务员": Category.DOMESTIC_WORKER,
+    "商场信息员": Category.MALL_PROMOTER,
+    "网约送餐员": Category.DELIVERY_RIDER,
+    "外卖骑手": Category.DELIVERY_RIDER,
+    "房产中介员": Category.ESTATE_AGENT,
+    "房产中介": Category.ESTATE_AGENT,
+    "保安员": Category.SECURITY_GUARD,
+    "网约车司机": Category.RIDE_HAILING_DRIVER,
+    **{c.value: c.value for c in Category},
+}
+CATEGORY_TEMPLATE_NAMES = ("货车司机", "快递员", "护工护理员", "家政服务员", "商场信息员", "网约送餐员",
+                           "房产中介员", "保安员", "网约车司机")
+YES = frozenset({"是", "y", "yes", "true", "1"})
+NO = frozenset({"否", "n", "no", "false", "0", ""})
+_DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
+MAX_KEPT_ERRORS = 100_000  # beyond this only the count grows: a report, not a copy of the file
+
+
+class RosterFormatError(Exception):
+    """The file as a whole cannot be read (format, encoding, headers)."""
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    column: str
+    code: str
+    message: str
+    name: str = ""
+
+    def __str__(self) -> str:
+        label = COLUMN_LABELS.get(self.column, self.column)
+        who = f"（{self.name}）" if self.name else ""
+        return _("Line %(line)d%(who)s, %(column)s: %(message)s") % {
+            "line": self.line, "who": who, "column": label, "message": self.message}
+
+
+@dataclass
+class ErrorLog:
+    """Every bad row, up to MAX_KEPT_ERRORS kept in full, all of them counted."""
+
+    kept: list[RowError] = field(default_factory=list)
+    bad_lines: set[int] = field(default_factory=set)
+    total: int = 0
+
+    def add(self, error: RowError) -> None:
+        self.total += 1
+        self.bad_lines.add(error.line)
+        if len(self.kept) < MAX_KEPT_ERRORS:
+            self.kept.append(error)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _header_map(cells: list[object]) -> dict[str, int]:
+    wanted = {alias.lower(): key for key, aliases in HEADERS.items() for alias in aliases}
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        key = wanted.get(str(cell or "").strip().lstrip("\ufeff").lower())
+        if key and key not in found:
+            found[key] = index
+    return found
+
+
+def _detect_text_encoding(head: bytes) -> str:
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    try:
+        # A chunk may end inside a multi-byte character: an incremental decoder tolerates that.
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gb18030"  # what Chinese Excel writes ("GBK"), as its superset
+
+
+def _csv_rows(stream: IO[bytes]) -> Iterator[list[object]]:
+    head = stream.read(256 * 1024)
+    stream.seek(0)
+    encoding = _detect_text_encoding(head)
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="")
+    sample = head[:8192].decode(encoding if encoding != "utf-8-sig" else "utf-8", errors="ignore")
+    delimiter = "\t" if sample.count("\t") > sample.count(",") else ","
+    try:
+        yield from csv.reader(text, delimiter=delimiter)
+    except UnicodeDecodeError:
+        raise RosterFormatError(_("The file is not valid UTF-8 or GBK text; save it again as CSV (UTF-8).")) from None
+    except csv.Error as exc:
+        raise RosterFormatError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from None
+
+
+def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[object]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 - openpyxl raises many kinds for a bad file
+        raise RosterFormatError(_("The file is not a readable Excel workbook (.xlsx).")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        for row in sheet.iter_rows(values_only=True):
+            yield list(row)
+    finally:
+        workbook.close()
+
+
+def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, object]]]:
+    """Yield (line number, {column: raw cell}) for each data row; line 1 is the header."""
+    suffix = Path(filename).suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        rows = _xlsx_rows(stream)
+    elif suffix in (".csv", ".txt", ""):
+        rows = _csv_rows(stream)
+    else:
+        raise RosterFormatError(_("Unsupported file type %(suffix)s: use CSV or XLSX.") % {"suffix": suffix})
+    header = next(rows, None)
+    if header is None:
+        raise RosterFormatError(_("The file is empty."))
+    columns = _header_map(header)
+    missing = [COLUMN_LABELS[c] for c in REQUIRED if c not in columns]
+    if missing:
+        raise RosterFormatError(
+            _("Column(s) missing from the header row: %(columns)s.") % {"columns": "、".join(missing)}
+        )
+    width = len(header)
+    for line, cells in enumerate(rows, start=2):
+        if not any(c not in (None, "") for c in cells):
+            continue  # blank lines are not rows
+        if len(cells) < width:
+            cells = list(cells) + [None] * (width - len(cells))
+        yield line, {key: cells[index] for key, index in columns.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+@dataclass(frozen=True)
+class OrgRef:
+    id: int
+    path: str
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    """A row ready to store: no plain ID number or phone left in it."""
+
+    line: int
+    name: str
+    org: OrgRef
+    id: pii.Protected
+    birth_date: dt.date
+    sex: str
+    region_code: str
+    phone: pii.Protected | None
+    category: str
+    is_new_form: bool
+    joined_on: dt.date
+
+
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _parse_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = normalise(_text(value))
+    for fmt in _DATE_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class RowValidator:
+    """Turns raw rows into ``ValidRow`` or errors; knows the unions the importer may write to."""
+
+    def __init__(self, *, orgs_by_code: dict[str, OrgRef], default_org: OrgRef | None,
+                 code_exists: Callable[[str], bool], today: dt.date | None = None):
+        self.orgs_by_code = orgs_by_code  # the unions the importer may write to
+        self.code_exists = code_exists  # tells "outside your subtree" from "no such union"
+        self.default_org = default_org
+        self.today = today or timezone.localdate()
+
+    def __call__(self, line: int, row: dict[str, object]) -> tuple[ValidRow | None, list[RowError]]:
+        errors: list[RowError] = []
+        name = " ".join(_text(row.get("name")).split())
+
+        def bad(column: str, code: str, message: str) -> None:
+            errors.append(RowError(line, column, code, str(message), name))
+
+        if not name:
+            bad("name", "name_missing", _("The name is missing."))
+        elif len(name) > 50:
+            bad("name", "name_too_long", _("A name has at most 50 characters."))
+
+        ident = info = None
+        raw_id = row.get("id_number")
+        if isinstance(raw_id, (int, float)) or (isinstance(raw_id, str) and _SCIENTIFIC.match(raw_id.strip())):
+            bad("id_number", "id_numeric",
+                _("Excel turned the ID number into a number and lost its last digits; "
+                  "format the column as text and type the number again."))
+        else:
+            try:
+                info = parse_id_number(_text(raw_id), today=self.today)
+            except ValidationError as exc:
+                bad("id_number", exc.error_list[0].code or "id_invalid", exc.messages[0])
+            else:
+                ident = pii.protect("id", info.number, info.masked)
+
+        phone = None
+        raw_phone = _text(row.get("phone"))
+        if raw_phone:
+            try:
+                number = parse_phone(raw_phone)
+            except ValidationError as exc:
+                bad("phone", "phone_invalid", exc.messages[0])
+            else:
+                phone = pii.protect("phone", number, mask_phone(number))
+
+        org = self._org(_text(row.get("org")).upper(), bad)
+
+        joined_on = self.today
+        raw_joined = row.get("joined_on")
+        if _text(raw_joined):
+            try:
+                joined_on = _parse_date(raw_joined)
+            except ValueError:
+                bad("joined_on", "date_invalid", _("The joining date is not a date (write 2024-05-01)."))
+            else:
+                if joined_on > self.today:
+                    bad("joined_on", "date_future", _("The joining date is in the future."))
+
+        is_new_form = False
+        flag = _text(row.get("is_new_form")).lower()
+        if flag in YES:
+            is_new_form = True
+        elif flag not in NO:
+            bad("is_new_form", "flag_invalid", _("Write 是 or 否."))
+
+        category = ""
+        raw_category = _text(row.get("category"))
+        if raw_category:
+            category = CATEGORY_BY_NAME.get(raw_category, "")
+            if not category:
+                bad("category", "category_unknown",
+                    _("Unknown group; use one of: %(names)s.") % {"names": "、".join(CATEGORY_TEMPLATE_NAMES)})
+
+        if errors:
+            return None, errors
+        return ValidRow(line=line, name=name, org=org, id=ident, birth_date=info.birth_date, sex=info.sex,
+                        region_code=info.region_code, phone=phone, category=category,
+                        is_new_form=is_new_form, joined_on=joined_on), []
+
+    def _org(self, code: str, bad) -> OrgRef | None:
+        if not code:
+            if self.default_org is None:
+                bad("org", "org_missing", _("The union code is missing (or give --org for the whole file)."))
+            return self.default_org
+        org = self.orgs_by_code.get(code)
+        if org is not None:
+            return org
+        if self.code_exists(code):
+            bad("org", "org_out_of_scope", _("Union %(code)s is outside your organisation's subtree.") % {"code": code})
+        else:
+            bad("org", "org_unknown", _("No union has the code %(code)s.") % {"code": code})
+        return None
