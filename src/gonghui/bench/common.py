@@ -1,0 +1,37 @@
+"""Shared pieces of `gonghui bench`: results, timing, memory."""
+
+from __future__ import annotations
+
+import resource
+import statistics
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+
+@dataclass
+class Metric:
+    bench: str
+    metric: str
+    value: float
+    unit: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        return {"bench": self.bench, "db": connection.vendor, "metric": self.metric, "value": self.value,
+                "unit": self.unit, **self.extra}
+
+    def __str__(self) -> str:
+        extra = " ".join(f"{k}={v}" for k, v in self.extra.items())
+        return f"{self.bench:8} {connection.vendor:10} {self.metric:20} {self.value:>14,.2f} {self.unit} {extra}".rstrip()
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    if len(ordered) == 1:
+        return ordered[0]
+    return statistics.quantiles(ordered, n=100, method="inclusive")[int(p) - 1]

@@ -1,0 +1,42 @@
+"""gonghui bench [NAME ...] [--json] [--rows N] — performance figures measured in this process."""
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+BENCHES = ("import", "stats")
+
+
+class Command(BaseCommand):
+    help = "Run benchmarks (import, stats). Figures and method: docs/benchmarks.md."
+
+    def add_arguments(self, parser):
+        parser.add_argument("names", nargs="*", help=f"which benchmarks (default all): {', '.join(BENCHES)}")
+        parser.add_argument("--json", dest="as_json", action="store_true", help="one JSON object per result line")
+        parser.add_argument("--rows", type=int, default=1_000_000, help="roster rows for the import bench")
+        parser.add_argument("--no-import-export", action="store_true", help="skip the django-import-export baseline")
+        parser.add_argument("--repeat", type=int, default=50, help="requests per level for the stats bench")
+
+    def handle(self, *args, names, as_json, rows, no_import_export, repeat, **options):
+        unknown = set(names) - set(BENCHES)
+        if unknown:
+            raise CommandError(f"Unknown benchmark(s): {', '.join(sorted(unknown))}. Known: {', '.join(BENCHES)}.")
+        if rows < 1:
+            raise CommandError("--rows must be at least 1.")
+        for name in names or BENCHES:
+            try:
+                metrics = self._run(name, rows=rows, import_export=not no_import_export, repeat=repeat)
+            except RuntimeError as exc:
+                raise CommandError(str(exc)) from None
+            for metric in metrics:
+                self.stdout.write(json.dumps(metric.as_json(), ensure_ascii=False) if as_json else str(metric))
+
+
+    def _run(self, name, *, rows, import_export, repeat):
+        if name == "import":
+            from gonghui.bench import imports
+
+            return imports.run(rows, with_import_export=import_export)
+        from gonghui.bench import stats
+
+        return stats.run(repeat=repeat)
