@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import Substr
 
-from gonghui.core.paths import subtree_q
+from gonghui.core.models import AuditEntry
+from gonghui.core.paths import subtree_q, upper_bound
 from gonghui.core.scope import Perm, scope_for
 from gonghui.members.models import Member, MemberStatus
 from gonghui.orgs.models import Org
@@ -41,3 +43,36 @@ def member_of_user(*, user) -> Member | None:
     if not user.is_authenticated:
         return None
     return Member.objects.select_related("org").filter(user=user).first()
+
+
+def member_counts_by_child(*, user, children: list[Org]) -> dict[int, int]:
+    """Current members in each child's subtree, for siblings listed in path order: one grouped query.
+
+    The children of one page are consecutive in path order, so their subtrees form one index range
+    on ``member.org_path``; grouping by the path prefix of the children's depth splits it.
+    """
+    if not children:
+        return {}
+    prefix_len = len(children[0].path)
+    span = Q(org_path__gte=children[0].path)
+    upper = upper_bound(children[-1].path)
+    if upper is not None:
+        span &= Q(org_path__lt=upper)
+    rows = (
+        Member.objects.filter(scope_for(user, Perm.READ).q("org_path"), span, status=MemberStatus.ACTIVE)
+        .annotate(prefix=Substr("org_path", 1, prefix_len))
+        .values("prefix")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    by_prefix = {row["prefix"]: row["n"] for row in rows}
+    return {child.pk: by_prefix.get(child.path, 0) for child in children}
+
+
+def member_timeline(*, user, member: Member, limit: int = 50):
+    """What happened to a member, newest first, from the audit log (nothing if out of the user's reach)."""
+    if not scope_for(user, Perm.READ).covers(member.org_path):
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(object_type="members.member", object_id=str(member.pk)).order_by("-seq")[
+        :limit
+    ]

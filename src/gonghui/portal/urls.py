@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from gonghui.portal import views
@@ -6,5 +5,8 @@ from gonghui.portal import views
 app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", views.MemberLoginView.as_view(), name="login"),
+    path("logout/", views.MemberLogoutView.as_view(), name="logout"),
+    path("services/", views.services, name="services"),
+    path("me/", views.me, name="me"),
 ]

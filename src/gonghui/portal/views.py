@@ -1,5 +1,70 @@
-from django.http import HttpResponse
+"""Member pages (甬工惠): home with the services grid, 办事, 我的 with the 5·1 service card."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse_lazy
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.scope import is_staff_user
+from gonghui.members.selectors import member_of_user
+
+# The services of the 甬工惠 home grid. Those without a page yet are shown as coming soon, never
+# as links that lead nowhere; each module adds its url name here when it ships.
+SERVICES = [
+    {"key": "card", "label": _("Member card"), "icon": "credit-card-2-front", "url": "portal:me"},
+    {"key": "membership", "label": _("My union"), "icon": "people", "url": "portal:me"},
+    {"key": "join", "label": _("Join the union"), "icon": "person-plus", "url": None},
+    {"key": "mutual_aid", "label": _("Mutual medical aid"), "icon": "heart-pulse", "url": None},
+    {"key": "assistance", "label": _("Hardship help"), "icon": "house-heart", "url": None},
+    {"key": "legal", "label": _("Legal aid and mediation"), "icon": "shield-check", "url": None},
+    {"key": "benefits", "label": _("Benefits and activities"), "icon": "gift", "url": None},
+    {"key": "stations", "label": _("Service stations"), "icon": "geo-alt", "url": None},
+    {"key": "voice", "label": _("Raise a matter"), "icon": "chat-dots", "url": None},
+]
+
+
+class MemberLoginView(auth_views.LoginView):
+    template_name = "portal/login.html"
+    next_page = reverse_lazy("portal:home")
+
+
+class MemberLogoutView(auth_views.LogoutView):
+    next_page = reverse_lazy("portal:home")
+
+
+def card_qr_svg(card_number: str) -> str:
+    """The card's QR code as inline SVG: what event and station check-in scanners read."""
+    qr = segno.make(f"GONGHUI:CARD:{card_number}", error="m", micro=False)
+    return mark_safe(qr.svg_inline(scale=4, border=2, dark="#1d1d1f", light="#ffffff", omitsize=True))  # noqa: S308
+
+
+def _context(request, tab: str) -> dict:
+    user = request.user
+    return {
+        "tab": tab,
+        "member": member_of_user(user=user),
+        "is_cadre": user.is_authenticated and is_staff_user(user),
+    }
 
 
 def home(request):
-    return HttpResponse("home")
+    return render(request, "portal/home.html", {**_context(request, "home"), "services": SERVICES})
+
+
+@login_required
+def services(request):
+    return render(request, "portal/services.html", _context(request, "services"))
+
+
+@login_required
+def me(request):
+    context = _context(request, "me")
+    member = context["member"]
+    if member is not None and member.card_number:
+        context["qr_svg"] = card_qr_svg(member.card_number)
+    return render(request, "portal/me.html", context)
