@@ -146,3 +146,23 @@ def test_a_member_logs_in_and_shows_the_card(member_page, live_server, city, sho
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shot(page, "member-card")
     assert page.problems == []
+
+
+def test_the_union_tree_lists_children_and_searches_live(staff_page, live_server, city, shot):
+    page = staff_page
+    _login(page, f"{live_server.url}/staff/login/", "yz")
+    page.wait_for_url(f"{live_server.url}/staff/")
+    page.get_by_role("navigation", name="功能模块").get_by_role("link", name="组织架构").click()
+    page.wait_for_url(re.compile(r"/staff/orgs/YZ/$"))
+    rows = page.locator("#org-results tbody tr")
+    assert rows.count() == 2  # the township and the new-form union
+    township = page.locator("#org-results tbody tr", has_text="首南街道总工会")
+    assert township.locator("td.num").inner_text() == "48"  # members of its four enterprises
+    shot(page, "staff-org", full_page=True)
+    page.get_by_label("按名称或代码查找工会").fill("华")
+    expect(page.locator("#org-results")).to_contain_text("1 个工会匹配“华”")
+    page.get_by_role("link", name="鄞州华科技有限公司工会").click()
+    page.wait_for_url(re.compile(r"/staff/orgs/YZE0/$"))
+    crumbs = page.get_by_role("navigation", name="组织路径").inner_text()
+    assert crumbs.split("\n")[0].startswith("鄞州区总工会")
+    assert page.problems == []

@@ -48,11 +48,15 @@
     var base = { animationDuration: 400, tooltip: tooltip(spec) };
     var label = { show: true, color: INK, formatter: function (p) { return fmt(p.value); } };
     if (spec.kind === "pie") {
-      base.legend = { bottom: 0, icon: "circle" };
+      // Shares inside the ring, counts in the legend: nothing can be cut off in a narrow card.
+      base.legend = { bottom: 0, icon: "circle", formatter: function (name) {
+        var i = spec.labels.indexOf(name);
+        return name + "  " + fmt(spec.values[i]);
+      } };
       base.series = [{
-        name: spec.series, type: "pie", radius: ["34%", "54%"], center: ["50%", "45%"],
-        labelLine: { length: 8, length2: 6 },
-        label: { formatter: function (p) { return p.name + "\n" + fmt(p.value) + "（" + p.percent + "%）"; } },
+        name: spec.series, type: "pie", radius: ["40%", "68%"], center: ["50%", "45%"],
+        label: { position: "inside", color: "#fff", fontWeight: 600,
+                 formatter: function (p) { return p.value ? Math.round(p.percent) + "%" : ""; } },
         data: spec.labels.map(function (name, i) { return { name: name, value: spec.values[i] }; })
       }];
       return base;
