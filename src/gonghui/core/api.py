@@ -1,13 +1,29 @@
+from typing import Any
+
 from django.contrib.auth import authenticate
-from ninja import Router, Schema
+from django.contrib.auth.signals import user_logged_in
+from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
 from gonghui.core.services import api_token_issue, api_token_user
 
 
+class ErrorOut(Schema):
+    """Every error answer of the API."""
+
+    detail: Any = Field(..., description="what is wrong: a sentence, or a list of field errors")
+    code: str = Field(..., description="machine code: unauthenticated, forbidden, not_found, invalid, throttled…")
+
+
+# The error answers every authenticated endpoint may give, for the OpenAPI description.
+ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
 class BearerAuth(HttpBearer):
     def authenticate(self, request, token):
+        if len(token) > 200:  # ours are 46 characters; do not hash megabytes
+            return None
         user = api_token_user(token)
         if user is not None:
             request.user = user
@@ -18,20 +34,25 @@ router = Router(tags=["auth"])
 
 
 class TokenIn(Schema):
-    username: str
-    password: str
+    username: str = Field(..., max_length=150)
+    password: str = Field(..., max_length=4096)
 
 
 class TokenOut(Schema):
     token: str
 
 
-@router.post("/token", auth=None, response=TokenOut, summary="Exchange a username and password for a token")
+@router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="Exchange a username and password for a token")
 def token(request, payload: TokenIn):
     # authenticate() with the request lets django-axes count failures and lock out guessing.
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):
+        # Answer in JSON here; left set, the flag makes AxesMiddleware swap in the HTML lock-out page.
+        request.axes_locked_out = False
         raise HttpError(429, "Too many failed logins; try again later.")
     if user is None:
         raise HttpError(401, "Wrong username or password.")
+    # A token is a login: the signal lets django-axes clear the failure count (else earlier typos add
+    # up to a lock-out) and records last_login.
+    user_logged_in.send(sender=user.__class__, request=request, user=user)
     return {"token": api_token_issue(user=user)}

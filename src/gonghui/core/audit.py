@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextvars
 import hashlib
+import ipaddress
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -36,6 +37,23 @@ def _entry_hash(prev_hash: str, *, seq, at, actor_id, actor_name, action, object
     return hashlib.sha256(f"{prev_hash}|{payload}".encode()).hexdigest()
 
 
+def clean_ip(raw: str | None) -> str | None:
+    """The address as the database gives it back, so the entry's hash survives the round trip.
+
+    PostgreSQL stores it as ``inet`` and prints its own canonical form; an unparsable value would
+    make the whole write fail there, so it is dropped instead.
+    """
+    if not raw:
+        return None
+    try:
+        ip = ipaddress.ip_address(raw.strip().split("%", 1)[0])
+    except ValueError:
+        return None
+    if ip.version == 6 and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return str(ip)
+
+
 def record(*, actor, action: str, obj=None, org_path: str = "", data: dict | None = None) -> AuditEntry:
     """Append one line; call it inside the service's transaction."""
     data = data or {}
@@ -55,7 +73,7 @@ def record(*, actor, action: str, obj=None, org_path: str = "", data: dict | Non
             object_type=object_type,
             object_id=object_id,
             org_path=org_path,
-            ip=request_ip.get(),
+            ip=clean_ip(request_ip.get()),
             data=json.loads(json.dumps(data, default=str)),
         )
         digest = _entry_hash(head.hash, **fields)
@@ -87,5 +105,13 @@ def verify(batch: int = 5000) -> Iterator[Break]:
             yield Break(row["seq"], "content was changed after it was written")
         prev_hash, expected_seq = row["hash"], row["seq"] + 1
     head = AuditHead.objects.filter(pk=1).first()
-    if head is not None and (head.seq != expected_seq - 1 or head.hash != prev_hash):
-        yield Break(expected_seq - 1, f"the log ends before entry {head.seq} recorded as its last")
+    last = expected_seq - 1
+    if head is None:
+        if last:
+            yield Break(1, "the record of the last entry is missing")
+    elif head.seq > last:
+        yield Break(last + 1, f"entries {last + 1}…{head.seq} are missing at the end of the log")
+    elif head.seq < last:
+        yield Break(head.seq + 1, f"entries after {head.seq}, recorded as the last, were added outside the log")
+    elif head.hash != prev_hash:
+        yield Break(last, "the last entry is not the one recorded")

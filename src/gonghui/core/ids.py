@@ -32,6 +32,12 @@ CREDIT_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 _SPACES = re.compile(r"\s+")
+# What Excel makes of an 18-digit number: 3.30212199001011E+17, 330212199001011000.0 …
+_FLOAT_LIKE = re.compile(r"^[0-9]+(?:\.[0-9]*)?(?:E[+-]?[0-9]+)?$")
+_EXCEL_MESSAGE = _(
+    "The ID number was stored as a number (e.g. by Excel) and has lost its last digits; "
+    "format the cell as text and enter the number again."
+)
 
 
 def normalise(raw: str) -> str:
@@ -65,11 +71,15 @@ def mask_id_number(number: str) -> str:
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
     """Validate an 18-character resident ID number; return it with the facts it encodes."""
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        raise ValidationError(_EXCEL_MESSAGE, code="id_numeric")
     if not isinstance(raw, str):
         raise ValidationError(_("The ID number must be text."), code="id_not_text")
     number = normalise(raw)
     if not number:
         raise ValidationError(_("Enter the ID number."), code="id_missing")
+    if ("." in number or "E" in number) and _FLOAT_LIKE.match(number):
+        raise ValidationError(_EXCEL_MESSAGE, code="id_numeric")
     if len(number) == 15 and number.isdigit():
         raise ValidationError(
             _("This is a 15-digit ID number of the old format; enter the 18-character number."),
@@ -92,7 +102,7 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         raise ValidationError(_("The birth date in the ID number does not exist."), code="id_birth_date") from None
-    today = today or dt.date.today()
+    today = today or _today()
     if birth > today or birth < EARLIEST_BIRTH:
         raise ValidationError(_("The birth date in the ID number is impossible."), code="id_birth_date")
     if number[17] != id_check_char(number[:17]):
@@ -101,6 +111,14 @@ def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdNumber:
         )
     sex = "M" if int(number[16]) % 2 else "F"
     return IdNumber(number=number, region_code=number[:6], birth_date=birth, sex=sex)
+
+
+def _today() -> dt.date:
+    from django.conf import settings
+    from django.utils import timezone
+
+    # Birth dates are Chinese calendar days: compare with today in Asia/Shanghai, not the host's day.
+    return timezone.localdate() if settings.configured and settings.USE_TZ else dt.date.today()
 
 
 def make_id_number(region_code: str, birth: dt.date, sequence: int) -> str:
@@ -116,6 +134,8 @@ def credit_code_check_char(first17: str) -> str:
 
 def parse_credit_code(raw: str) -> str:
     """Validate a unified social credit code; return it normalised."""
+    if raw is not None and not isinstance(raw, str):
+        raise ValidationError(_("The unified social credit code must be text."), code="credit_not_text")
     code = normalise(raw or "")
     if not code:
         raise ValidationError(_("Enter the unified social credit code."), code="credit_missing")
@@ -147,6 +167,8 @@ PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 def parse_phone(raw: str) -> str:
     """A mainland mobile number: 11 digits starting 13–19 (a +86 prefix is dropped)."""
+    if raw is not None and not isinstance(raw, str):
+        raise ValidationError(_("Enter the mobile number as text."), code="phone_not_text")
     phone = normalise(raw or "").replace("-", "")
     if phone.startswith("+86"):
         phone = phone[3:]

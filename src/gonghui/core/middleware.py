@@ -1,4 +1,31 @@
+from django.http import JsonResponse
+
 from gonghui.core.audit import request_ip
+
+API_PREFIX = "/api/"
+
+# The machine code of an error answer, by status; the API's own handlers use the same words.
+ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    415: "unsupported_media_type",
+    422: "invalid",
+    429: "throttled",
+    500: "server_error",
+}
+ERROR_DETAILS = {
+    400: "Bad request.",
+    401: "Authentication required: send Authorization: Bearer <token>.",
+    403: "Not allowed.",
+    404: "Not found.",
+    405: "This method is not allowed here.",
+    429: "Too many failed logins; try again later.",
+    500: "Internal error; it has been logged.",
+}
 
 
 class AuditContextMiddleware:
@@ -13,3 +40,35 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             request_ip.reset(token)
+
+
+class ApiJsonErrorsMiddleware:
+    """Every error under /api/ is JSON ``{"detail", "code"}``, whoever produced it.
+
+    The API's exception handlers answer for the views; this catches the rest: unknown paths
+    (Django's 404 page), wrong methods (405), the login lock-out page of django-axes (429), a
+    CSRF or host refusal, and the HTML 500 page — which would otherwise leak a traceback in DEBUG.
+    Sits near the top of MIDDLEWARE so that it sees those responses.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith(API_PREFIX)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            json_response = JsonResponse(
+                {"detail": ERROR_DETAILS.get(status, "Error."), "code": ERROR_CODES.get(status, "error")},
+                status=status,
+            )
+            for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+                if header in response:
+                    json_response[header] = response[header]
+            return json_response
+        return response
+

@@ -15,20 +15,31 @@ a warning says so once.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
 import logging
 import os
+import re
 from dataclasses import dataclass
 from functools import cache
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
 
 DEV_KEY_ID = "dev"
+# The key id is stored beside every ciphertext (Member.pii_key_id, 16 characters).
+KEY_ID_RE = re.compile(r"^[A-Za-z0-9_.-]{1,16}$")
+
+
+class CannotDecrypt(Exception):
+    """The ciphertext does not open under its key and hash: moved, altered or the wrong key."""
 
 
 @dataclass(frozen=True)
@@ -37,6 +48,13 @@ class Keys:
     current_id: str
     aead: dict[str, AESGCM]
     derived: bool
+
+
+def _b64(raw: str, what: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(raw.strip() + "=" * (-len(raw.strip()) % 4))
+    except (binascii.Error, ValueError):
+        raise ImproperlyConfigured(f"{what} is not valid base64 (see `gonghui pii_keys`).") from None
 
 
 def _derive(label: str) -> bytes:
@@ -56,17 +74,34 @@ def keys() -> Keys:
         raise ImproperlyConfigured("Set both PII_HMAC_KEY and PII_ENCRYPTION_KEYS, or neither (development).")
     aead: dict[str, AESGCM] = {}
     current = ""
-    for item in enc_raw.split(","):
+    for item in filter(str.strip, enc_raw.split(",")):
         kid, _, b64 = item.strip().partition(":")
-        key = base64.urlsafe_b64decode(b64)
-        if not kid or len(key) != 32:
+        if not KEY_ID_RE.match(kid):
+            raise ImproperlyConfigured("A PII_ENCRYPTION_KEYS id is 1 to 16 letters, digits, '.', '_' or '-'.")
+        if kid in aead:
+            raise ImproperlyConfigured(f"PII_ENCRYPTION_KEYS names the key id {kid!r} twice.")
+        key = _b64(b64, f"The PII encryption key {kid!r}")
+        if len(key) != 32:
             raise ImproperlyConfigured("PII_ENCRYPTION_KEYS entries are 'id:base64 of 32 bytes'.")
         aead[kid] = AESGCM(key)
         current = current or kid
-    hmac_key = base64.urlsafe_b64decode(hmac_raw)
+    if not aead:
+        raise ImproperlyConfigured("PII_ENCRYPTION_KEYS lists no key.")
+    hmac_key = _b64(hmac_raw, "PII_HMAC_KEY")
     if len(hmac_key) < 32:
         raise ImproperlyConfigured("PII_HMAC_KEY must be base64 of at least 32 bytes.")
     return Keys(hmac_key, current, aead, derived=False)
+
+
+@receiver(setting_changed)
+def _forget_keys(*, setting, **kwargs):
+    # Tests (and override_settings) change keys at run time; the cached Keys must follow.
+    if setting in {"PII_HMAC_KEY", "PII_ENCRYPTION_KEYS", "SECRET_KEY", "DEBUG", "PII_DEV_KEYS_ALLOWED"}:
+        keys.cache_clear()
+
+
+def current_key_id() -> str:
+    return keys().current_id
 
 
 def new_key_b64() -> str:
@@ -91,7 +126,10 @@ def decrypt(blob: bytes, *, key_id: str, bound_to: str) -> str:
     except KeyError:
         raise ImproperlyConfigured(f"PII key {key_id!r} is not configured; it is needed to read old rows.") from None
     blob = bytes(blob)
-    return aead.decrypt(blob[:12], blob[12:], bound_to.encode()).decode()
+    try:
+        return aead.decrypt(blob[:12], blob[12:], bound_to.encode()).decode()
+    except (InvalidTag, ValueError):
+        raise CannotDecrypt("The protected value does not belong to this row or was altered.") from None
 
 
 @dataclass(frozen=True)

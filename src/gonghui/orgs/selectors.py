@@ -31,17 +31,29 @@ def org_get(*, user, code: str, perm: Perm = Perm.READ) -> Org:
     return org
 
 
+def org_parent_code(*, org: Org) -> str | None:
+    """The code of the union directly above ``org`` (its own path minus one step)."""
+    if org.depth <= 1:
+        return None
+    return Org.objects.filter(path=org.path[: -Org.steplen]).values_list("code", flat=True).first()
+
+
 def org_roots(*, user) -> list[Org]:
     """The highest orgs the user reaches: where their workbench starts."""
     scope = scope_for(user, Perm.READ)
     if scope.everything:
-        return list(Org.get_root_nodes())
+        return list(Org.objects.get_root_nodes())
     return list(Org.objects.filter(path__in=scope.paths).order_by("path"))
 
 
 def org_children(*, user, org: Org) -> QuerySet[Org]:
-    # Children are one step deeper under the same path prefix; the scope check was done on ``org``.
-    return Org.objects.filter(subtree_q(org.path), depth=org.depth + 1).order_by("path")
+    # Children are one step deeper under the same path prefix; filtered by scope as well, so that a
+    # caller who forgot to check ``org`` still gets nothing outside the subtree.
+    return (
+        Org.objects.filter(scope_for(user, Perm.READ).q("path"))
+        .filter(subtree_q(org.path), depth=org.depth + 1)
+        .order_by("path")
+    )
 
 
 def org_ancestors_in_scope(*, user, org: Org) -> list[Org]:

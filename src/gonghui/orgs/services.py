@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit
@@ -12,6 +14,8 @@ from gonghui.core.scope import Perm, require
 from gonghui.orgs.models import Org, OrgKind
 
 EDITABLE_FIELDS = ("name", "kind", "is_new_form", "credit_code", "star_rating")
+# Codes appear in URLs (/orgs/{code}) and roster files: letters, digits, '-' and '_'.
+CODE_RE = re.compile(r"^[A-Z0-9][A-Z0-9_-]{0,31}$")
 
 
 def _clean(fields: dict) -> dict:
@@ -20,6 +24,8 @@ def _clean(fields: dict) -> dict:
         fields["name"] = (fields["name"] or "").strip()
         if not fields["name"]:
             raise ValidationError({"name": _("Enter the union's name.")})
+        if len(fields["name"]) > 200:
+            raise ValidationError({"name": _("A union's name has at most 200 characters.")})
     if "kind" in fields and fields["kind"] not in OrgKind.values:
         raise ValidationError({"kind": _("Unknown kind of union.")})
     if fields.get("credit_code"):
@@ -27,8 +33,15 @@ def _clean(fields: dict) -> dict:
             fields["credit_code"] = parse_credit_code(fields["credit_code"])
         except ValidationError as exc:
             raise ValidationError({"credit_code": exc.messages}) from None
-    if fields.get("star_rating") is not None and not 1 <= int(fields["star_rating"]) <= 5:
-        raise ValidationError({"star_rating": _("A star rating is 1 to 5 stars.")})
+    if fields.get("star_rating") is not None:
+        try:
+            fields["star_rating"] = int(fields["star_rating"])
+        except (TypeError, ValueError):
+            raise ValidationError({"star_rating": _("A star rating is 1 to 5 stars.")}) from None
+        if not 1 <= fields["star_rating"] <= 5:
+            raise ValidationError({"star_rating": _("A star rating is 1 to 5 stars.")})
+    if "is_new_form" in fields:
+        fields["is_new_form"] = bool(fields["is_new_form"])
     if fields.get("kind") == OrgKind.NEW_FORM:
         fields["is_new_form"] = True
     return fields
@@ -40,15 +53,26 @@ def org_create(*, actor, parent: Org, code: str, name: str, kind: str, is_new_fo
     code = (code or "").strip().upper()
     if not code:
         raise ValidationError({"code": _("Enter a union code.")})
+    if not CODE_RE.match(code):
+        raise ValidationError(
+            {"code": _("A union code is up to 32 letters, digits, '-' or '_', starting with a letter or digit.")}
+        )
     fields = _clean(dict(name=name, kind=kind, is_new_form=is_new_form, credit_code=credit_code or "",
                          star_rating=star_rating))
-    with transaction.atomic():
+    taken = ValidationError({"code": _("Another union already uses this code.")})
+    try:
+        with transaction.atomic():
+            if Org.objects.filter(code=code).exists():
+                raise taken
+            parent = Org.objects.select_for_update().get(pk=parent.pk)  # children get consecutive paths
+            org = Org.objects.add_child(parent, dict(code=code, **fields))
+            audit.record(actor=actor, action="org.create", obj=org, org_path=org.path,
+                         data={"code": code, "parent": parent.code, "kind": fields["kind"]})
+    except IntegrityError:
+        # Another request took the code between our check and our insert.
         if Org.objects.filter(code=code).exists():
-            raise ValidationError({"code": _("Another union already uses this code.")})
-        parent = Org.objects.select_for_update().get(pk=parent.pk)  # children get consecutive paths
-        org = parent.add_child(code=code, **fields)
-        audit.record(actor=actor, action="org.create", obj=org, org_path=org.path,
-                     data={"code": code, "parent": parent.code, "kind": fields["kind"]})
+            raise taken from None
+        raise
     return org
 
 
