@@ -1,10 +1,12 @@
 import datetime as dt
 
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from gonghui.core.api import ERRORS
 from gonghui.members.selectors import member_get, member_list
 from gonghui.orgs.selectors import org_get
 
@@ -19,7 +21,8 @@ class MemberOut(Schema):
     id_number: str
     phone: str
     sex: str
-    birth_date: dt.date
+    # No birth date: the masked ID number hides exactly the birth date, and a reader who may not
+    # reveal ID numbers must not be able to rebuild one from the two.
     category: str
     is_new_form: bool
     employer: str
@@ -53,21 +56,26 @@ class MemberPage(Schema):
 
 
 class MemberQuery(Schema):
-    org: str
-    page: int = 1
-    q: str = ""
+    org: str = Field(..., min_length=1, max_length=32, description="code of the union whose subtree is listed")
+    page: int = Field(1, ge=1, le=10**9, description="page number, from 1")
+    q: str = Field("", max_length=50, description="name or card number starts with")
 
 
-@router.get("", response=MemberPage, summary="Members of a union's subtree, 50 a page (ID numbers masked)")
+@router.get("", response={200: MemberPage, **ERRORS}, summary="Members of a union's subtree, 50 a page (ID numbers masked)")
 def members(request, params: Query[MemberQuery]):
     org = org_get(user=request.user, code=params.org)
     paginator = Paginator(member_list(user=request.user, org=org, text=params.q), settings.PAGE_SIZE)
-    page = paginator.get_page(params.page)
+    try:
+        page = paginator.page(params.page)
+    except EmptyPage:
+        raise ValidationError(
+            {"page": f"There is no page {params.page}; the last page is {paginator.num_pages}."}
+        ) from None
     return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
             "results": list(page.object_list)}
 
 
-@router.get("/{int:member_id}", response=MemberOut, summary="One member (ID number masked)")
+@router.get("/{int:member_id}", response={200: MemberOut, **ERRORS}, summary="One member (ID number masked)")
 def member_detail(request, member_id: int):
     member = member_get(user=request.user, pk=member_id)
     if member is None:

@@ -14,6 +14,9 @@ from gonghui.members.models import Member, MemberStatus
 from gonghui.orgs.models import Org
 
 
+MAX_ID = 2**63 - 1
+
+
 def active_on(day: dt.date | None) -> Q:
     """Members of the union on ``day`` (today when None)."""
     if day is None:
@@ -34,6 +37,8 @@ def member_list(*, user, org: Org, text: str = "", include_left: bool = False) -
 
 def member_get(*, user, pk: int, perm: Perm = Perm.READ) -> Member | None:
     """The member if the user reaches them with ``perm``; None otherwise (answer 404)."""
+    if not 0 < pk <= MAX_ID:  # the databases refuse larger integers with an error, not an empty answer
+        return None
     return (
         Member.objects.filter(scope_for(user, perm).q("org_path"), pk=pk).select_related("org").first()
     )
