@@ -1,5 +1,7 @@
 """The API root: django-ninja under /api/v1/, bearer tokens, JSON errors {"detail", "code"}."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -7,9 +9,12 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from gonghui.core.api import BearerAuth, router as auth_router
+from gonghui.core.middleware import ERROR_CODES
 from gonghui.members.api import router as members_router
 from gonghui.orgs.api import router as orgs_router
 from gonghui.orgs.selectors import OrgNotFound, OrgOutOfScope
+
+logger = logging.getLogger("gonghui.api")
 
 api = NinjaAPI(
     title="Gonghui API",
@@ -28,9 +33,15 @@ def _error(request, detail, code: str, status: int):
     return api.create_response(request, {"detail": detail, "code": code}, status=status)
 
 
+def _public_error(error: dict) -> dict:
+    # pydantic repeats the offending input (and its context); an ID number typed into a field
+    # must not come back in an error body, which clients log.
+    return {key: error[key] for key in ("type", "loc", "msg") if key in error}
+
+
 @api.exception_handler(NinjaValidationError)
 def _invalid(request, exc):
-    return _error(request, exc.errors, "invalid", 422)
+    return _error(request, [_public_error(e) for e in exc.errors], "invalid", 422)
 
 
 @api.exception_handler(ValidationError)
@@ -41,12 +52,14 @@ def _django_invalid(request, exc):
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request, exc):
-    return _error(request, "Authentication required: send Authorization: Bearer <token>.", "unauthenticated", 401)
+    response = _error(request, "Authentication required: send Authorization: Bearer <token>.", "unauthenticated", 401)
+    response["WWW-Authenticate"] = "Bearer"
+    return response
 
 
 @api.exception_handler(OrgNotFound)
 def _org_not_found(request, exc):
-    return _error(request, f"No union with code {exc}.", "not_found", 404)
+    return _error(request, "No union has this code.", "not_found", 404)
 
 
 @api.exception_handler(OrgOutOfScope)
@@ -66,5 +79,11 @@ def _not_found(request, exc):
 
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
-    codes = {400: "bad_request", 401: "unauthenticated", 403: "forbidden", 404: "not_found", 429: "throttled"}
-    return _error(request, str(exc), codes.get(exc.status_code, "error"), exc.status_code)
+    return _error(request, str(exc), ERROR_CODES.get(exc.status_code, "error"), exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _server_error(request, exc):
+    # Logged with its traceback (PII redacted by the log filter); the client learns nothing of it.
+    logger.error("Unhandled error in %s %s", request.method, request.path, exc_info=exc)
+    return _error(request, "Internal error; it has been logged.", "server_error", 500)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "treebeard",
+    "ninja",  # serves the Swagger UI of /api/v1/docs from our static files (CSP: script-src 'self')
     "gonghui.core",
     "gonghui.orgs",
     "gonghui.members",
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gonghui.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -160,6 +162,9 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIN
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+# Joining the browsers' HSTS preload list is the operator's deliberate choice for their domain
+# (hard to undo), so it is opt-in and its absence is not a deployment warning.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -189,6 +194,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        # Replaces Django's own handlers for its loggers, which do not redact (request paths, errors).
+        "django": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        "django.server": {"level": "INFO", "handlers": ["console"], "propagate": False},
     },
 }
 

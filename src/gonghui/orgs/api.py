@@ -1,8 +1,11 @@
 import datetime as dt
 
 from ninja import Field, Query, Router, Schema
+from pydantic import model_validator
+from pydantic_core import PydanticCustomError
 
-from gonghui.orgs.selectors import org_children, org_get
+from gonghui.core.api import ERRORS
+from gonghui.orgs.selectors import org_children, org_get, org_parent_code
 from gonghui.stats.selectors import subtree_stats
 
 router = Router(tags=["orgs"])
@@ -23,10 +26,23 @@ class OrgOut(Schema):
         return getattr(obj, "parent_code", None)
 
 
+EARLIEST_DAY = dt.date(1900, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
+
+
 class StatsQuery(Schema):
-    on: dt.date | None = Field(None, description="membership as of this day (default today)")
-    from_: dt.date | None = Field(None, alias="from", description="start of the activity period")
-    to: dt.date | None = Field(None, description="end of the activity period")
+    on: dt.date | None = Field(None, ge=EARLIEST_DAY, le=LATEST_DAY,
+                               description="membership as of this day (default today)")
+    from_: dt.date | None = Field(None, alias="from", ge=EARLIEST_DAY, le=LATEST_DAY,
+                                  description="start of the activity period (inclusive)")
+    to: dt.date | None = Field(None, ge=EARLIEST_DAY, le=LATEST_DAY,
+                               description="end of the activity period (inclusive)")
+
+    @model_validator(mode="after")
+    def _period_in_order(self):
+        if self.from_ and self.to and self.from_ > self.to:
+            raise PydanticCustomError("period_order", "'from' must be on or before 'to'.")
+        return self
 
 
 class StatsOut(Schema):
@@ -39,20 +55,21 @@ class StatsOut(Schema):
     by_age_band: dict[str, int]
     joined_per_year: dict[str, int]
     on: str
+    period_from: dt.date | None = Field(None, alias="from")
+    period_to: dt.date | None = Field(None, alias="to")
 
 
 def _with_parent(org):
-    parent = org.get_parent()
-    org.parent_code = parent.code if parent else None
+    org.parent_code = org_parent_code(org=org)
     return org
 
 
-@router.get("/{code}", response=OrgOut, summary="One union")
+@router.get("/{code}", response={200: OrgOut, **ERRORS}, summary="One union")
 def org_detail(request, code: str):
     return _with_parent(org_get(user=request.user, code=code))
 
 
-@router.get("/{code}/children", response=list[OrgOut], summary="The unions directly under one union")
+@router.get("/{code}/children", response={200: list[OrgOut], **ERRORS}, summary="The unions directly under one union")
 def org_children_list(request, code: str):
     org = org_get(user=request.user, code=code)
     children = list(org_children(user=request.user, org=org))
@@ -61,7 +78,9 @@ def org_children_list(request, code: str):
     return children
 
 
-@router.get("/{code}/stats", response=StatsOut, summary="Statistics of a union's whole subtree")
+@router.get("/{code}/stats", response={200: StatsOut, **ERRORS}, by_alias=True, summary="Statistics of a union's whole subtree")
 def org_stats(request, code: str, params: Query[StatsQuery]):
     org = org_get(user=request.user, code=code)
-    return subtree_stats(org=org, on=params.on)
+    # Activity figures of the period come from the modules that record activity (disputes, mutual
+    # aid…); membership is counted as of ``on``.
+    return {**subtree_stats(org=org, on=params.on), "from": params.from_, "to": params.to}
