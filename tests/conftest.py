@@ -20,6 +20,12 @@ class Tree:
     ble: Org
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The production hasher takes about half a second per password; fixtures make several users a test.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def tree(db) -> Tree:
     nb = make_org(code="NB", name="宁波市总工会", kind=OrgKind.CITY)
