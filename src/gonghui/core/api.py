@@ -17,7 +17,7 @@ class ErrorOut(Schema):
 
 
 # The error answers every authenticated endpoint may give, for the OpenAPI description.
-ERRORS = {401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
 
 
 class BearerAuth(HttpBearer):
@@ -33,17 +33,24 @@ class BearerAuth(HttpBearer):
 router = Router(tags=["auth"])
 
 
+NO_NUL = r"^[^\x00]*$"  # PostgreSQL cannot compare text holding a NUL character
+
+
 class TokenIn(Schema):
-    username: str = Field(..., max_length=150)
-    password: str = Field(..., max_length=4096)
+    username: str = Field(..., max_length=150, pattern=NO_NUL)
+    password: str = Field(..., max_length=4096, pattern=NO_NUL)
 
 
 class TokenOut(Schema):
     token: str
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="Exchange a username and password for a token")
+@router.post("/token", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="Exchange a username and password for a token")
 def token(request, payload: TokenIn):
+    if request.content_type != "application/json":
+        # django-axes reads request.POST while it counts a failure; a broken multipart body would
+        # make that a 500. The contract is JSON anyway.
+        raise HttpError(415, "Send the username and password as JSON (Content-Type: application/json).")
     # authenticate() with the request lets django-axes count failures and lock out guessing.
     user = authenticate(request, username=payload.username, password=payload.password)
     if getattr(request, "axes_locked_out", False):

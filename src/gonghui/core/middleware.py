@@ -55,6 +55,9 @@ class ApiJsonErrorsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(API_PREFIX) and _has_nul(request):
+            # PostgreSQL cannot take a NUL character in text: refuse it here rather than as a 500 there.
+            return JsonResponse({"detail": "The request contains a NUL character.", "code": "bad_request"}, status=400)
         response = self.get_response(request)
         if (
             response.status_code >= 400
@@ -72,3 +75,9 @@ class ApiJsonErrorsMiddleware:
             return json_response
         return response
 
+
+
+def _has_nul(request) -> bool:
+    return "\x00" in request.path or any(
+        "\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()
+    )
