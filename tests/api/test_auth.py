@@ -111,3 +111,26 @@ def test_a_deactivated_users_token_stops_working(tree, yz_cadre):
 def test_a_session_login_is_not_an_api_login(tree, yz_cadre, client):
     client.force_login(yz_cadre)
     assert_json_error(client.get("/api/v1/orgs/YZ"), 401)
+
+
+def test_a_token_login_records_the_last_login(tree, yz_cadre):
+    assert yz_cadre.last_login is None
+    login("yz_cadre", PASSWORD)
+    yz_cadre.refresh_from_db()
+    assert yz_cadre.last_login is not None
+
+
+def test_a_form_login_is_refused(tree, yz_cadre):
+    response = ApiClient().client.post(TOKEN_URL, {"username": "yz_cadre", "password": PASSWORD})
+    assert_json_error(response, 400, "bad_request")
+
+
+def test_json_sent_under_another_content_type_is_415(tree, yz_cadre):
+    response = ApiClient().client.post(TOKEN_URL, '{"username": "yz_cadre", "password": "x"}', content_type="text/plain")
+    assert_json_error(response, 415, "unsupported_media_type")
+
+
+def test_a_broken_multipart_login_is_a_4xx(tree, yz_cadre):
+    response = ApiClient().client.post(TOKEN_URL, b'{"username": "yz_cadre", "password": "x"}',
+                                       content_type="multipart/form-data")
+    assert 400 <= response.status_code < 500

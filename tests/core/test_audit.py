@@ -276,3 +276,31 @@ def test_the_command_needs_a_subcommand(db):
 
     with pytest.raises(CommandError):
         call_command("audit")
+
+
+def test_a_missing_head_record_is_detected(log):
+    AuditHead.objects.all().delete()
+    assert next(audit.verify()).seq == 1
+
+
+def test_an_entry_added_behind_the_logs_back_is_detected(log):
+    last = log[-1]
+    fields = dict(seq=6, at=last.at, actor_id=None, actor_name="", action="forged", object_type="", object_id="",
+                  org_path="", ip=None, data={})
+    AuditEntry.objects.create(prev_hash=last.hash, hash=audit._entry_hash(last.hash, **fields), **fields)
+    brk = next(audit.verify())
+    assert brk.seq == 6 and "outside the log" in brk.reason
+
+
+def test_a_user_who_acted_cannot_be_deleted_and_the_log_stays_whole(log, nb_cadre):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        nb_cadre.delete()
+    assert list(audit.verify()) == []
+
+
+def test_a_user_who_never_acted_can_be_deleted(db):
+    from tests.factories import UserFactory
+
+    UserFactory().delete()

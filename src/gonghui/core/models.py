@@ -32,7 +32,9 @@ class AuditEntry(models.Model):
 
     seq = models.BigIntegerField(unique=True)
     at = models.DateTimeField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    # PROTECT: SET_NULL would rewrite entries, which the append-only trigger refuses (and the chain would
+    # break); a person who acted is deactivated, not deleted.
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
     actor_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=64)
     object_type = models.CharField(max_length=64, blank=True)
