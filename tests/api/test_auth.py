@@ -134,3 +134,19 @@ def test_a_broken_multipart_login_is_a_4xx(tree, yz_cadre):
     response = ApiClient().client.post(TOKEN_URL, b'{"username": "yz_cadre", "password": "x"}',
                                        content_type="multipart/form-data")
     assert 400 <= response.status_code < 500
+
+
+def test_behind_the_proxy_each_client_address_is_locked_on_its_own(tree, yz_cadre, settings):
+    settings.BEHIND_PROXY = True
+    for _ in range(5):
+        login("yz_cadre", "wrong", HTTP_X_FORWARDED_FOR="198.51.100.1")
+    assert login("yz_cadre", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.1").status_code == 429
+    assert login("yz_cadre", PASSWORD, HTTP_X_FORWARDED_FOR="198.51.100.2").status_code == 200
+
+
+def test_the_token_issue_is_audited_with_the_address(tree, yz_cadre):
+    from gonghui.core.models import AuditEntry
+
+    login("yz_cadre", PASSWORD, REMOTE_ADDR="192.0.2.44")
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert (entry.action, entry.actor, entry.ip) == ("auth.token_issue", yz_cadre, "192.0.2.44")

@@ -304,3 +304,17 @@ def test_a_user_who_never_acted_can_be_deleted(db):
     from tests.factories import UserFactory
 
     UserFactory().delete()
+
+
+def test_behind_the_proxy_the_address_it_saw_is_recorded(tree, yz_cadre, settings):
+    settings.BEHIND_PROXY = True
+    request = RequestFactory().post("/staff/x", REMOTE_ADDR="10.0.0.2",
+                                    HTTP_X_FORWARDED_FOR="1.2.3.4, 203.0.113.9")  # first hop: client's claim
+    AuditContextMiddleware(lambda r: org_update(actor=yz_cadre, org=tree.yze, name="经由代理"))(request)
+    assert last_entry().ip == "203.0.113.9"
+
+
+def test_without_a_proxy_a_forwarded_header_is_ignored(tree, yz_cadre):
+    request = RequestFactory().post("/staff/x", REMOTE_ADDR="203.0.113.7", HTTP_X_FORWARDED_FOR="1.2.3.4")
+    AuditContextMiddleware(lambda r: org_update(actor=yz_cadre, org=tree.yze, name="直连"))(request)
+    assert last_entry().ip == "203.0.113.7"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import JsonResponse
 
 from gonghui.core.audit import request_ip
@@ -28,6 +29,20 @@ ERROR_DETAILS = {
 }
 
 
+def client_ip(request) -> str | None:
+    """Where a request comes from, for the audit log and login throttling.
+
+    Behind our own proxy (BEHIND_PROXY) REMOTE_ADDR is the proxy; the last X-Forwarded-For hop is
+    the address it saw. Earlier hops are whatever the client claimed, so they are never used.
+    """
+    if getattr(settings, "BEHIND_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR")
+
+
 class AuditContextMiddleware:
     """Makes the client address available to audit.record() without services reading request."""
 
@@ -35,7 +50,7 @@ class AuditContextMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        token = request_ip.set(request.META.get("REMOTE_ADDR"))
+        token = request_ip.set(client_ip(request))
         try:
             return self.get_response(request)
         finally:
