@@ -150,3 +150,11 @@ def test_the_token_issue_is_audited_with_the_address(tree, yz_cadre):
     login("yz_cadre", PASSWORD, REMOTE_ADDR="192.0.2.44")
     entry = AuditEntry.objects.order_by("-seq").first()
     assert (entry.action, entry.actor, entry.ip) == ("auth.token_issue", yz_cadre, "192.0.2.44")
+
+
+def test_the_token_endpoint_needs_no_csrf_cookie(tree, yz_cadre):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(TOKEN_URL, {"username": "yz_cadre", "password": PASSWORD},
+                                                     content_type="application/json")
+    assert response.status_code == 200

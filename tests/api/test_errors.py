@@ -146,3 +146,13 @@ def test_a_nul_character_in_a_login_is_a_4xx(db, client):
     response = client.post("/api/v1/auth/token", {"username": "a\x00b", "password": "x"},
                            content_type="application/json")
     assert 400 <= response.status_code < 500
+
+
+def test_a_foreign_host_is_a_json_400(db, client):
+    response = client.get("/api/v1/orgs/NB", HTTP_HOST="evil.example")
+    assert_json_error(response, 400, "bad_request")
+
+
+def test_a_missing_trailing_part_redirects_to_the_api_root_then_404s(db, client):
+    response = client.get("/api/v1", follow=True)
+    assert_json_error(response, 404, "not_found")

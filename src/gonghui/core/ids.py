@@ -65,7 +65,10 @@ class IdNumber:
 
 
 def mask_id_number(number: str) -> str:
-    """Region code and last four characters shown, the birth date and sequence hidden."""
+    """Region code and last four characters (sequence and check character) shown, the birth date hidden.
+
+    The eight hidden characters are exactly the birth date: never show it beside the masked form.
+    """
     return f"{number[:6]}{'*' * 8}{number[-4:]}"
 
 
