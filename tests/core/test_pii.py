@@ -13,6 +13,7 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from gonghui.core import pii
+from gonghui.core.models import AuditEntry
 from gonghui.core.logging import RedactPIIFilter
 from gonghui.members.models import Member
 from gonghui.members.services import member_create, member_reveal_id_number, member_update
@@ -165,6 +166,8 @@ def test_the_rotate_command_moves_old_rows_to_the_current_key(tree, nb_cadre, cl
     with override_settings(PII_HMAC_KEY=HMAC_KEY, PII_ENCRYPTION_KEYS=f"{K2},{K1}"):
         call_command("pii_keys", "--rotate", stdout=out)
     assert "re-encrypted 3 members" in out.getvalue()
+    entry = AuditEntry.objects.order_by("-seq").first()
+    assert (entry.action, entry.data) == ("pii.rotate", {"key_id": "k2", "members": 3})
     with override_settings(PII_HMAC_KEY=HMAC_KEY, PII_ENCRYPTION_KEYS=K2):
         for i, member in enumerate(members):
             member.refresh_from_db()

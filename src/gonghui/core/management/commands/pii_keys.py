@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from gonghui.core import pii
+from gonghui.core import audit, pii
 
 
 class Command(BaseCommand):
@@ -47,6 +47,7 @@ class Command(BaseCommand):
             for pk in batch:
                 moved += member_reencrypt(member=Member(pk=pk))
             last = batch[-1]
+        audit.record(actor=None, action="pii.rotate", data={"key_id": current, "members": moved})
         left = Member.objects.exclude(pii_key_id=current).values("pii_key_id").distinct()
         self.stdout.write(f"re-encrypted {moved} members under key {current!r}; "
                           f"keys still in use besides it: {sorted(r['pii_key_id'] for r in left) or 'none'}")
