@@ -89,7 +89,7 @@ def _members_in_new_form_unions(members: int, new_form_members: int, new_form_un
 
 
 def _size_weight(kind: str, rng: random.Random) -> int:
-    # Mostly small unions and a few big ones: the larger of two exponents is rare.
+    # Most unions are small and a few are big: the smaller of two random exponents favours small ones.
     exponent = min(rng.randrange(11), rng.randrange(11))
     return (1 << exponent) * rng.randint(8, 15) * _SIZE_FACTOR.get(kind, 1)
 

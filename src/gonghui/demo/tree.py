@@ -21,6 +21,7 @@ from gonghui.orgs.models import Org, OrgKind
 GRASSROOTS_MIX = ((OrgKind.ENTERPRISE, 80), (OrgKind.JOINT, 12), (OrgKind.INDUSTRY, 8))
 KIND_LETTER = {OrgKind.ENTERPRISE: "E", OrgKind.JOINT: "J", OrgKind.INDUSTRY: "I", OrgKind.NEW_FORM: "N"}
 UNIONS_PER_TOWNSHIP = 12  # at small scales: one township per dozen unions, up to the real number
+NAME_ATTEMPTS = 8
 # Trades whose workforce is mostly men or mostly women (the rest: 55 % men).
 _MALE_TRADES = ("机械", "模具", "港务", "船舶", "建设", "物流", "液压", "紧固件", "汽车")
 _FEMALE_TRADES = ("服饰", "针织", "纺织", "文具", "食品")
@@ -224,7 +225,12 @@ class _DistrictNamer:
     def grassroots(self, kind: str, town: str, *, path: str, code: str) -> OrgSpec:
         make = {OrgKind.ENTERPRISE: self._enterprise, OrgKind.JOINT: self._joint,
                 OrgKind.INDUSTRY: self._industry, OrgKind.NEW_FORM: self._new_form}[kind]
-        org = make(town or self.district.place, path=path, code=code)
+        # A name already taken in the district (two 饿了么 rider unions in one street) is drawn
+        # again a few times; only then does it get a number.
+        for _ in range(NAME_ATTEMPTS):
+            org = make(town or self.district.place, path=path, code=code)
+            if org.name not in self.used:
+                break
         org.name = self._unique(org.name)
         return org
 
@@ -240,14 +246,15 @@ class _DistrictNamer:
                        employers=(company,), male_share=share)
 
     def _joint(self, town: str, *, path: str, code: str) -> OrgSpec:
-        place = self.rng.choice(pools.COMMUNITY_FIRST) + self.rng.choice(pools.COMMUNITY_SECOND)
-        unit = "社区" if town.endswith("街道") else "村" if town.endswith(("镇", "乡")) else "小微企业园"
-        return OrgSpec(path=path, code=code, name=f"{town}{place}{unit}联合工会", kind=OrgKind.JOINT,
+        return OrgSpec(path=path, code=code, name=f"{town}{self._place(town)}联合工会", kind=OrgKind.JOINT,
                        employers=self._small_firms(town, self.rng.choice(pools.SMALL_FIRMS), 6))
 
     def _industry(self, town: str, *, path: str, code: str) -> OrgSpec:
         trade = self.rng.choice(pools.INDUSTRY_TRADES)
-        return OrgSpec(path=path, code=code, name=f"{town}{trade}行业工会", kind=OrgKind.INDUSTRY,
+        name = f"{town}{trade}行业工会"
+        if name in self.used:  # a big township has several, by village or community
+            name = f"{town}{self._place(town)}{trade}行业工会"
+        return OrgSpec(path=path, code=code, name=name, kind=OrgKind.INDUSTRY,
                        employers=self._small_firms(town, self.rng.choice(pools.SMALL_FIRMS), 8))
 
     def _new_form(self, town: str, *, path: str, code: str) -> OrgSpec:
@@ -261,6 +268,13 @@ class _DistrictNamer:
         employers = (brand,) if "{brand}" in kind.name else kind.brands
         return OrgSpec(path=path, code=code, name=name, kind=OrgKind.NEW_FORM, is_new_form=True,
                        category=kind.category, employers=employers, male_share=kind.male_share)
+
+    def _place(self, town: str) -> str:
+        """A community (streets), village (towns) or small-firm park name, e.g. 东湖社区, 西塘村."""
+        place = self.rng.choice(pools.COMMUNITY_FIRST) + self.rng.choice(pools.COMMUNITY_SECOND)
+        if town.endswith("街道"):
+            return place + "社区"
+        return place + ("村" if town.endswith(("镇", "乡")) else "小微企业园")
 
     def _small_firms(self, town: str, default_trade: str, count: int) -> tuple[str, ...]:
         short = town.removesuffix("街道").removesuffix("镇").removesuffix("乡")
