@@ -43,6 +43,12 @@ credit_bodies = st.builds(
 )
 
 
+def one_changed(text: str, position: int, alphabet: str, data) -> str:
+    """``text`` with the character at ``position`` replaced by another one of ``alphabet``."""
+    replacement = data.draw(st.sampled_from([c for c in alphabet if c != text[position]]))
+    return text[:position] + replacement + text[position + 1 :]
+
+
 @pytest.fixture(autouse=True)
 def english():
     with translation.override("en"):
@@ -73,10 +79,8 @@ def test_every_generated_id_number_parses_with_its_birth_date_sex_and_region(reg
 @given(number=id_numbers, position=st.integers(0, 17), data=st.data())
 def test_changing_any_single_character_makes_an_id_number_invalid(number, position, data):
     alphabet = "0123456789X" if position == 17 else "0123456789"
-    replacement = data.draw(st.sampled_from([c for c in alphabet if c != number[position]]))
-    changed = number[:position] + replacement + number[position + 1 :]
     with pytest.raises(ValidationError):
-        parse_id_number(changed)
+        parse_id_number(one_changed(number, position, alphabet, data))
 
 
 @settings(max_examples=100, deadline=None)
@@ -185,11 +189,8 @@ def test_every_generated_credit_code_parses(body):
 @settings(max_examples=300, deadline=None)
 @given(body=credit_bodies, position=st.integers(0, 17), data=st.data())
 def test_changing_any_single_character_makes_a_credit_code_invalid(body, position, data):
-    code = make_credit_code(body)
-    replacement = data.draw(st.sampled_from([c for c in CREDIT_CODE_CHARS if c != code[position]]))
-    changed = code[:position] + replacement + code[position + 1 :]
     with pytest.raises(ValidationError):
-        parse_credit_code(changed)
+        parse_credit_code(one_changed(make_credit_code(body), position, CREDIT_CODE_CHARS, data))
 
 
 @settings(max_examples=100, deadline=None)
