@@ -6,8 +6,9 @@
   For a big load into an empty table on PostgreSQL the secondary indexes and foreign keys are
   dropped first and rebuilt once at the end: building an index once is far cheaper than
   updating it three million times, and Django's deferred foreign-key checks would otherwise
-  queue one trigger event per row. It all happens inside the caller's transaction, so a crash
-  leaves the table as it was.
+  queue one trigger event per row. Building a row (hashing, encrypting, check digits) costs
+  more than storing it, so for a big load forked producers build the COPY text in parallel.
+  It all happens inside the caller's transaction, so a crash leaves the table as it was.
 """
 
 from __future__ import annotations
@@ -57,9 +58,10 @@ def member_columns() -> tuple[list[str], tuple]:
     unknown = [c for c in COLUMNS if c not in fields]
     if unknown:
         raise DemoError(f"The member table has no column {', '.join(unknown)}: update gonghui.demo.people.")
-    extras = [f for column, f in fields.items() if column not in COLUMNS]
+    # A field with a database default is left to the database.
+    extras = [f for column, f in fields.items() if column not in COLUMNS and f.db_default is NOT_PROVIDED]
     for f in extras:
-        if not f.null and not f.has_default() and f.db_default is NOT_PROVIDED:
+        if not f.null and not f.has_default():
             raise DemoError(f"Member.{f.name} has no default: teach gonghui.demo.people to fill it.")
     values = tuple(f.get_db_prep_save(f.get_default(), connection) for f in extras)
     return list(COLUMNS) + [f.column for f in extras], values
@@ -127,8 +129,7 @@ def _copy(columns: list[str], rows: Iterator[tuple]) -> int:
 
 
 def _copy_in_parallel(columns: list[str], extra: tuple, sources: list[MemberRows], workers: int, log) -> int:
-    """Generating a row (hashing, encrypting, check digits) costs far more than PostgreSQL
-    takes to store it: forked producers build COPY text, this process only forwards it.
+    """Forked producers build COPY text, this process only forwards it to PostgreSQL.
 
     The producers never touch the database connection they inherit; multiprocessing ends a
     forked child with os._exit, so not even a finaliser closes it under the parent's feet.
