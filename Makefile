@@ -27,7 +27,12 @@ run: setup
 	@echo
 	@echo "Gonghui is serving on http://127.0.0.1:$(PORT)/  (staff: /staff/, API docs: /api/v1/docs)"
 	@echo "Demo logins (password gonghui-demo): admin (superuser), nb (宁波市总工会), yz, bl, fh, yy (district cadres), worker (a member)"
+	@echo "Background tasks (roster imports) run in a worker beside the server; both stop with Ctrl+C."
 	@echo
+	@# The task worker runs in the background for as long as the server does (trap: stopped on any exit).
+	$(BIN)/gonghui db_worker --no-reload --verbosity 1 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
+	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/gonghui runserver 127.0.0.1:$(PORT)
 
 # The whole suite on SQLite (and on PostgreSQL when DATABASE_URL is set), browser tests included.

@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "treebeard",
+    "django_tasks",
+    "django_tasks_db",
     "ninja",  # serves the Swagger UI of /api/v1/docs from our static files (CSP: script-src 'self')
     "gonghui.core",
     "gonghui.orgs",
@@ -149,6 +151,22 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"  # private: never served at a public URL
+
+# Background work (roster imports, later batches and report builds): Django's tasks API through the
+# django-tasks backport. The database backend keeps the queue in the database and needs a worker,
+# `gonghui db_worker` (`make run` starts one). GONGHUI_TASKS_BACKEND=immediate runs each task inline
+# when it is enqueued (tests, one-off scripts); a dotted path picks any other backend.
+_TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "dummy": "django_tasks.backends.dummy.DummyBackend",
+}
+_tasks_backend = env_str("GONGHUI_TASKS_BACKEND", "database")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_tasks_backend, _tasks_backend)}}
+
+# Roster uploads on the workbench (批量导入): the largest file accepted, in MB. Put the same limit
+# (or a little more) on the reverse proxy (nginx client_max_body_size) so a larger body stops early.
+ROSTER_UPLOAD_MAX_MB = env_int("ROSTER_UPLOAD_MAX_MB", 50)
 
 # Sessions expire: 8 working hours, and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)

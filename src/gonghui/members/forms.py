@@ -84,3 +84,47 @@ class MemberEditForm(MemberForm):
 class MemberSearchForm(forms.Form):
     q = forms.CharField(label=_("Name (beginning) or card number"), required=False, max_length=50)
     left = forms.BooleanField(label=_("Include members who left"), required=False)
+
+
+ROSTER_SUFFIXES = (".csv", ".xlsx", ".xlsm", ".txt")
+
+
+class RosterUploadForm(forms.Form):
+    """批量导入: the roster file and the two choices the import service offers."""
+
+    file = forms.FileField(
+        label=_("Roster file (CSV or XLSX)"),
+        widget=forms.FileInput(attrs={"accept": ".csv,.xlsx,text/csv,"
+                                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    )
+    valid_only = forms.BooleanField(
+        label=_("Import only the correct rows"), required=False,
+        help_text=_("Without this, one bad row refuses the whole file and nothing is written."),
+    )
+    dry_run = forms.BooleanField(
+        label=_("Only check, do not import"), required=False,
+        help_text=_("Every row is checked and the result shown; nothing is written."),
+    )
+
+    def __init__(self, *args, max_mb: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_mb = max_mb
+        self.fields["file"].help_text = _(
+            "The first row holds the column names, as in the template. At most %(mb)d MB.") % {"mb": max_mb}
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        name = (upload.name or "").lower()
+        if name.endswith(".xls"):
+            raise forms.ValidationError(
+                _("Old Excel files (.xls) cannot be read; in Excel choose Save As → Excel Workbook (.xlsx)."),
+                code="xls")
+        if not name.endswith(ROSTER_SUFFIXES):
+            raise forms.ValidationError(_("Choose a CSV or XLSX file."), code="suffix")
+        if upload.size > self.max_mb * 1024 * 1024:
+            raise forms.ValidationError(
+                _("The file is %(size)s MB; the limit is %(mb)d MB. Split it into smaller files and import each."),
+                params={"size": f"{upload.size / 1024 / 1024:.1f}", "mb": self.max_mb}, code="too_large")
+        if upload.size == 0:
+            raise forms.ValidationError(_("The file is empty."), code="empty")
+        return upload

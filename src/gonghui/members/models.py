@@ -1,3 +1,6 @@
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -118,3 +121,63 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.from_org_id} → {self.to_org_id} ({self.status})"
+
+
+class ImportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+
+
+def _import_file_path(job: "ImportJob", filename: str) -> str:
+    # Never the uploader's file name on disk: a random name under the private media root.
+    return f"imports/{uuid.uuid4().hex}{PurePath(filename).suffix.lower()[:8]}"
+
+
+class ImportJob(models.Model):
+    """A roster file uploaded on the workbench (批量导入) and imported by a background task.
+
+    The uploaded file holds plain ID numbers: it lives in private storage only while the job
+    waits or runs, and is deleted when the job ends. What stays is the report (counts and the
+    first bad rows, no ID numbers) and the error workbook.
+    """
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("uploaded by"))
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("union"))
+    filename = models.CharField(_("file"), max_length=200)
+    upload = models.FileField(upload_to=_import_file_path, max_length=200, blank=True)
+    size = models.BigIntegerField(default=0)
+    dry_run = models.BooleanField(_("check only"), default=False)
+    valid_only = models.BooleanField(_("valid rows only"), default=False)
+    language = models.CharField(max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED)
+    # Progress while running: rows read so far and, for text files, bytes read (a CSV's share done).
+    rows_done = models.PositiveIntegerField(default=0)
+    bytes_done = models.BigIntegerField(default=0)
+    # The outcome (see ImportResult).
+    rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    transfers = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    bad_rows = models.PositiveIntegerField(default=0)
+    written = models.BooleanField(default=False)
+    report = models.JSONField(default=dict, blank=True)
+    errors_file = models.FileField(upload_to=_import_file_path, max_length=200, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("roster import")
+        verbose_name_plural = _("roster imports")
+        indexes = [models.Index(fields=["org", "-created_at"], name="importjob_org_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)

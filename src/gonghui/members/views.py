@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import io
+import tempfile
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.core.scope import Perm
-from gonghui.members.forms import MemberEditForm, MemberForm, MemberSearchForm
+from gonghui.members.exports import member_export, write_template
+from gonghui.members.forms import MemberEditForm, MemberForm, MemberSearchForm, RosterUploadForm
+from gonghui.members.import_jobs import (
+    import_job_create,
+    import_job_get,
+    import_job_list,
+    import_job_progress,
+    import_job_report_errors,
+)
 from gonghui.members.selectors import member_get, member_list, member_timeline
 from gonghui.members.services import member_create, member_reveal_id_number, member_update
 from gonghui.staff.access import can, current_org, get_org_or_403, render_staff, staff_required
@@ -42,21 +54,27 @@ def members_redirect(request):
 @staff_required
 def member_list_page(request, code: str):
     org = get_org_or_403(request, code)
-    search = MemberSearchForm(request.GET or None)
-    text, include_left = "", False
-    if search.is_valid():
-        text, include_left = search.cleaned_data["q"], search.cleaned_data["left"]
+    search, text, include_left = _search(request.GET)
     members = member_list(user=request.user, org=org, text=text, include_left=include_left)
     page = Paginator(members, settings.PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
-        "org": org, "search": search, "page": page, "q": text, "query": query.urlencode(),
-        "may_manage": can(request, Perm.MANAGE, org.path),
+        "org": org, "search": search, "page": page, "q": text, "include_left": include_left,
+        "query": query.urlencode(), "may_manage": can(request, Perm.MANAGE, org.path),
+        "may_reveal": can(request, Perm.REVEAL, org.path),
     }
     if request.htmx and request.htmx.target == "member-results":
         return render(request, "staff/members/_results.html", context)
     return render_staff(request, "staff/members/list.html", context, org=org, section="members")
+
+
+def _search(data) -> tuple[MemberSearchForm, str, bool]:
+    """The list's filters (search text, include members who left), from the query or a form post."""
+    search = MemberSearchForm(data or None)
+    if search.is_valid():
+        return search, search.cleaned_data["q"], search.cleaned_data["left"]
+    return search, "", False
 
 
 @staff_required
@@ -132,3 +150,89 @@ def member_edit(request, pk: int):
     return render_staff(request, "staff/members/form.html",
                         {"form": form, "org": member.org, "member": member, "creating": False},
                         org=member.org, section="members")
+
+
+# ---------------------------------------------------------------------------------------------
+# Export (导出) and import (批量导入)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@staff_required
+def member_export_xlsx(request, code: str):
+    """The list as the user sees it, as XLSX. GET: masked. POST (CSRF) with full=1: full ID numbers."""
+    org = get_org_or_403(request, code)
+    data = request.POST if request.method == "POST" else request.GET
+    _, text, include_left = _search(data)
+    unmasked = request.method == "POST" and data.get("full") == "1"
+    handle = tempfile.TemporaryFile(suffix=".xlsx")  # write-only workbooks need a file; this one has no name
+    try:
+        member_export(actor=request.user, org=org, target=handle, text=text, include_left=include_left,
+                      unmasked=unmasked)  # PermissionDenied → 403
+    except BaseException:
+        handle.close()
+        raise
+    handle.seek(0)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    suffix = "-完整身份证号" if unmasked else ""
+    response = FileResponse(handle, as_attachment=True, filename=f"会员名册-{org.code}-{stamp}{suffix}.xlsx",
+                            content_type=XLSX)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@staff_required
+def import_template(request):
+    """The roster template (模板): headers, a sample row, lists for 是/否 and 群体."""
+    buffer = io.BytesIO()
+    write_template(buffer)
+    buffer.seek(0)
+    return FileResponse(buffer, as_attachment=True, filename="会员名册导入模板.xlsx", content_type=XLSX)
+
+
+@staff_required
+def member_import(request, code: str):
+    """Upload a roster file; the import runs in the background and the job page follows it."""
+    org = get_org_or_403(request, code, Perm.MANAGE)
+    form = RosterUploadForm(request.POST or None, request.FILES or None, max_mb=settings.ROSTER_UPLOAD_MAX_MB)
+    if request.method == "POST" and form.is_valid():
+        job = import_job_create(actor=request.user, org=org, upload=form.cleaned_data["file"],
+                                dry_run=form.cleaned_data["dry_run"], valid_only=form.cleaned_data["valid_only"],
+                                language=request.LANGUAGE_CODE)
+        return redirect("staff:import_job", pk=job.pk)
+    context = {"org": org, "form": form, "jobs": import_job_list(user=request.user, org=org),
+               "max_mb": settings.ROSTER_UPLOAD_MAX_MB}
+    return render_staff(request, "staff/imports/upload.html", context, org=org, section="members")
+
+
+def _job_or_404(request, pk: int):
+    job = import_job_get(user=request.user, pk=pk)
+    if job is None:
+        raise Http404("No such import job for you.")
+    return job
+
+
+@never_cache
+@staff_required
+def import_job_page(request, pk: int):
+    """Progress while the job waits or runs (htmx polls the partial every second), then the outcome."""
+    job = _job_or_404(request, pk)
+    context = {"job": job, "progress": import_job_progress(job=job), "org": job.org,
+               "errors": import_job_report_errors(job=job)}
+    if request.htmx and request.htmx.target == "import-job":
+        return render(request, "staff/imports/_job.html", context)
+    return render_staff(request, "staff/imports/job.html", context, org=job.org, section="members")
+
+
+@never_cache
+@staff_required
+def import_job_errors(request, pk: int):
+    """The error workbook (错误清单) of a finished job: every bad row with its line and reason."""
+    job = _job_or_404(request, pk)
+    if not job.errors_file:
+        raise Http404("This import has no error list.")
+    return FileResponse(job.errors_file.open("rb"), as_attachment=True,
+                        filename=f"错误清单-{job.pk}-{job.filename.rsplit('.', 1)[0]}.xlsx", content_type=XLSX)
