@@ -21,6 +21,7 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from gonghui.core import audit
+from gonghui.stats import tallies
 from gonghui.core.models import AuditEntry, Role, RoleKind
 from gonghui.core.paths import subtree_q, upper_bound
 from gonghui.demo import bulk
@@ -74,6 +75,8 @@ def demo_load(*, scale: Decimal, password: str, log: Log = lambda _: None) -> De
             log(f"Removing the demo of scale {existing.scale} …")
             _remove(existing.nb)
         nb, rows = _build(plan, log)
+        log("Counting the subtree tallies …")
+        tallies.rebuild()
         logins = ensure_users(password=password, nb=nb)
         replaced = existing.scale if existing else None
         audit.record(actor=None, action=ACTION, obj=nb, org_path=nb.path, data={

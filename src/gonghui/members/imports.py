@@ -12,6 +12,7 @@ caller asked for the valid rows only; either way every bad row is reported.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
@@ -26,6 +27,7 @@ from gonghui.core.scope import Perm, require, scope_for
 from gonghui.members.roster import ErrorLog, OrgRef, RowError, RowValidator, ValidRow, read_rows
 from gonghui.members.services import card_number_for
 from gonghui.orgs.models import Org
+from gonghui.stats import tallies
 
 CHUNK = 5_000
 STAGE = "gh_roster_stage"
@@ -207,6 +209,26 @@ def _report_duplicates(cursor, result: ImportResult) -> None:
                                    name))
 
 
+def _year(column: str) -> str:
+    if connection.vendor == "postgresql":
+        return f"CAST(EXTRACT(YEAR FROM {column}) AS integer)"
+    return f"CAST(strftime('%Y', {column}) AS integer)"  # no params: % is literal
+
+
+def _inserted_deltas(cursor) -> Counter:
+    """Tally deltas of the rows this import inserted (their staged id is now a member's id)."""
+    deltas: Counter = Counter()
+    inserted = f"FROM {STAGE} s JOIN members_member m ON m.id = s.id"
+    for dim, key, where in (
+        ("all", "''", ""), ("new_form", "''", "WHERE s.is_new_form"), ("category", "s.category", "WHERE s.category <> ''"),
+        ("sex", "s.sex", ""), ("birth_year", _year("s.birth_date"), ""), ("joined_year", _year("s.joined_on"), ""),
+    ):
+        cursor.execute(f"SELECT s.org_path, {key}, COUNT(*) {inserted} {where} GROUP BY 1, 2")
+        for path, value, n in cursor.fetchall():
+            deltas[(path, dim, str(value))] += n
+    return deltas
+
+
 def _write(cursor, actor, result: ImportResult) -> None:
     now = timezone.now()
     first_only = f"NOT EXISTS (SELECT 1 FROM {STAGE} d WHERE d.id_hash = s.id_hash AND d.line < s.line)"
@@ -224,6 +246,8 @@ def _write(cursor, actor, result: ImportResult) -> None:
         [now, now],
     )
     result.imported = cursor.rowcount
+    if result.imported:
+        tallies.apply(_inserted_deltas(cursor))
     # Everyone staged who is now in the table under another id was a member before this file.
     existing = f"FROM {STAGE} s JOIN members_member m ON m.id_hash = s.id_hash AND m.id <> s.id WHERE {first_only}"
     cursor.execute(f"SELECT COUNT(*) {existing} AND m.org_id = s.org_id AND m.status = 'active'")

@@ -16,8 +16,9 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit, pii
 from gonghui.core.ids import luhn_check_digit, mask_phone, parse_id_number, parse_phone
 from gonghui.core.scope import Perm, require, scope_for
-from gonghui.members.models import Category, Member
+from gonghui.members.models import Category, Member, MemberStatus
 from gonghui.orgs.models import Org
+from gonghui.stats import tallies
 
 CARD_PREFIX = "5105"  # 5·1服务卡; the card number is prefix + 11-digit serial + Luhn digit
 
@@ -113,6 +114,7 @@ def member_create(*, actor, org: Org, name: str, id_number: str, phone: str = ""
             )
             member.card_number = card_number_for(member.pk)
             member.save(update_fields=["card_number"])
+            tallies.apply(tallies.member_tally_delta(member, +1))
             audit.record(actor=actor, action="member.create", obj=member, org_path=org.path,
                          data={"org": org.code, "id_masked": ident.masked, "card_number": member.card_number})
     except IntegrityError:
@@ -164,9 +166,12 @@ def member_update(*, actor, member: Member, id_number: str | None = None, phone:
                     diff[key] = [getattr(member, key), changes[key]]
             if changes.get("joined_on") and member.left_on and changes["joined_on"] > member.left_on:
                 raise ValidationError({"joined_on": _("The joining date must be before the leaving date.")})
+            counted_before = tallies.member_tally_delta(member, -1) if member.status == MemberStatus.ACTIVE else None
             for key, value in changes.items():
                 setattr(member, key, value)
             member.save()
+            if counted_before is not None:
+                tallies.apply(tallies.combine(counted_before, tallies.member_tally_delta(member, +1)))
             audit.record(actor=actor, action="member.update", obj=member, org_path=member.org_path,
                          data={"changes": diff})
     except IntegrityError:

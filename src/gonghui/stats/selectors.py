@@ -12,34 +12,42 @@ from gonghui.core.paths import subtree_q
 from gonghui.members.models import Category, Member, Sex
 from gonghui.members.selectors import active_on
 from gonghui.orgs.models import Org
+from gonghui.stats import tallies
 
 # Age bands as the yearly reports print them: (key, lowest age, highest age or None).
 AGE_BANDS = (("under_30", 0, 29), ("30_39", 30, 39), ("40_49", 40, 49), ("50_59", 50, 59), ("60_plus", 60, None))
 
 
-def _years_before(day: dt.date, years: int) -> dt.date:
-    if day.year - years < dt.MINYEAR:
-        return dt.date.min
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def _age_band_q(day: dt.date, low: int, high: int | None) -> Q:
-    # age >= low  <=>  born on or before day - low years; age <= high  <=>  born after day - (high+1) years
-    q = Q(birth_date__lte=_years_before(day, low))
-    if high is not None:
-        q &= Q(birth_date__gt=_years_before(day, high + 1))
+    """Age as the yearly reports count it: the year of ``day`` minus the birth year."""
+    if day.year - low < dt.MINYEAR:
+        return Q(pk__in=[])  # nobody was born yet
+    q = Q(birth_date__year__lte=day.year - low)
+    if high is not None and day.year - high >= dt.MINYEAR:
+        q &= Q(birth_date__year__gte=day.year - high)
     return q
 
 
+def _age_band(age: int) -> str:
+    for key, low, high in AGE_BANDS:
+        if age >= low and (high is None or age <= high):
+            return key
+    return AGE_BANDS[0][0]  # born after the day asked about: counts with the youngest
+
+
 def subtree_stats(*, org: Org, on: dt.date | None = None) -> dict:
-    """Membership figures of ``org``'s subtree on ``on`` (today when None). The caller checks scope."""
-    day = on or timezone.localdate()
+    """Membership figures of ``org``'s subtree on ``on`` (today when None). The caller checks scope.
+
+    Today's figures come from the subtree tallies (two queries, whatever the subtree's size);
+    another day's are counted from the member table.
+    """
+    today = timezone.localdate()
+    day = on or today
     orgs = Org.objects.filter(subtree_q(org.path)).aggregate(
         orgs=Count("*"), new_form_orgs=Count("pk", filter=Q(is_new_form=True))
     )
+    if day == today:
+        return _from_tallies(org, day, orgs)
     members = Member.objects.filter(subtree_q(org.path, "org_path")).filter(active_on(on))
     aggregates = {
         "members": Count("*"),
@@ -61,5 +69,23 @@ def subtree_stats(*, org: Org, on: dt.date | None = None) -> dict:
         "by_sex": {s: row[f"sex__{s}"] for s in Sex.values},
         "by_age_band": {key: row[f"age__{key}"] for key, _lo, _hi in AGE_BANDS},
         "joined_per_year": {str(r["year"]): r["n"] for r in joined},
+        "on": day.isoformat(),
+    }
+
+
+def _from_tallies(org: Org, day: dt.date, orgs: dict) -> dict:
+    t = tallies.read(org.path)
+    ages = {key: 0 for key, _lo, _hi in AGE_BANDS}
+    for year, n in t["birth_year"].items():
+        ages[_age_band(day.year - int(year))] += n
+    return {
+        "orgs": orgs["orgs"],
+        "members": t["all"].get("", 0),
+        "new_form_orgs": orgs["new_form_orgs"],
+        "new_form_members": t["new_form"].get("", 0),
+        "by_category": {c: t["category"].get(c, 0) for c in Category.values},
+        "by_sex": {s: t["sex"].get(s, 0) for s in Sex.values},
+        "by_age_band": ages,
+        "joined_per_year": {year: n for year, n in sorted(t["joined_year"].items()) if n},
         "on": day.isoformat(),
     }

@@ -1,0 +1,64 @@
+"""Subtree tallies stay equal to a count of the member table through every write path."""
+
+import csv
+import datetime as dt
+import io
+
+from gonghui.members.imports import roster_import
+from gonghui.members.services import member_update
+from gonghui.stats import tallies
+from gonghui.stats.models import Tally
+from tests.factories import make_member, system_user, valid_id_number
+
+
+def kept():
+    return {(t.path, t.dim, t.key): t.n for t in Tally.objects.all() if t.n}
+
+
+def assert_tallies_match_a_recount():
+    before = kept()
+    assert tallies.rebuild() == 0
+    assert kept() == before
+
+
+def test_a_new_member_counts_in_every_ancestor(tree):
+    make_member(tree.yze, category="courier", is_new_form=True)
+    for org in (tree.nb, tree.yz, tree.yzt, tree.yze):
+        t = tallies.read(org.path)
+        assert t["all"][""] == 1 and t["new_form"][""] == 1 and t["category"]["courier"] == 1
+    assert tallies.read(tree.bl.path)["all"] == {}
+    assert_tallies_match_a_recount()
+
+
+def test_an_update_moves_the_member_between_keys(tree):
+    member = make_member(tree.yze, category="courier", joined_on=dt.date(2020, 5, 1))
+    member_update(actor=system_user(), member=member, category="security_guard", is_new_form=True,
+                  joined_on=dt.date(2021, 5, 1), id_number=valid_id_number(birth=dt.date(1970, 3, 3)))
+    t = tallies.read(tree.nb.path)
+    assert t["category"] == {"courier": 0, "security_guard": 1}
+    assert t["joined_year"] == {"2020": 0, "2021": 1}
+    assert t["birth_year"].get("1970") == 1
+    assert_tallies_match_a_recount()
+
+
+def test_an_import_counts_the_rows_it_inserted_and_not_the_transfers(tree, yz_cadre):
+    elsewhere = valid_id_number()
+    make_member(tree.ble, id_number=elsewhere)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["姓名", "身份证号", "工会代码", "群体", "新就业形态"])
+    writer.writerow(["甲", valid_id_number(), "YZE", "快递员", "是"])
+    writer.writerow(["乙", valid_id_number(), "YZT", "", "否"])
+    writer.writerow(["丙", elsewhere, "YZE", "", "否"])
+    result = roster_import(actor=yz_cadre, stream=io.BytesIO(buffer.getvalue().encode()), filename="r.csv")
+    assert (result.imported, result.transfers) == (2, 1)
+    assert tallies.read(tree.yz.path)["all"][""] == 2
+    assert tallies.read(tree.nb.path)["all"][""] == 3
+    assert_tallies_match_a_recount()
+
+
+def test_rebuild_reports_drift_from_writes_that_bypassed_the_services(tree):
+    member = make_member(tree.yze)
+    type(member).objects.filter(pk=member.pk).update(category="courier")
+    assert tallies.rebuild() > 0
+    assert tallies.read(tree.nb.path)["category"] == {"courier": 1}
