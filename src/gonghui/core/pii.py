@@ -110,7 +110,7 @@ def new_key_b64() -> str:
 
 def digest(kind: str, value: str) -> str:
     """The keyed hash of a normalised value; ``kind`` separates ID numbers from phones."""
-    return hmac.new(keys().hmac_key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(keys().hmac_key, f"{kind}:{value}".encode(), "sha256").hex()
 
 
 def encrypt(value: str, *, bound_to: str) -> tuple[bytes, str]:
