@@ -23,6 +23,7 @@ import os
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -132,8 +133,9 @@ def decrypt(blob: bytes, *, key_id: str, bound_to: str) -> str:
         raise CannotDecrypt("The protected value does not belong to this row or was altered.") from None
 
 
-@dataclass(frozen=True)
-class Protected:
+class Protected(NamedTuple):
+    """A value as it is stored (a named tuple: roster imports build millions of them)."""
+
     hash: str
     cipher: bytes
     masked: str

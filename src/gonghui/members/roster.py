@@ -13,11 +13,10 @@ import codecs
 import csv
 import datetime as dt
 import io
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -63,7 +62,6 @@ CATEGORY_TEMPLATE_NAMES = ("货车司机", "快递员", "护工护理员", "家�
 YES = frozenset({"是", "y", "yes", "true", "1"})
 NO = frozenset({"否", "n", "no", "false", "0", ""})
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-_SCIENTIFIC = re.compile(r"^\d+(\.\d+)?[eE]\+?\d+$")
 MAX_KEPT_ERRORS = 100_000  # beyond this only the count grows: a report, not a copy of the file
 
 
@@ -196,8 +194,7 @@ class OrgRef:
     path: str
 
 
-@dataclass(frozen=True)
-class ValidRow:
+class ValidRow(NamedTuple):
     """A row ready to store: no plain ID number or phone left in it."""
 
     line: int
@@ -259,17 +256,13 @@ class RowValidator:
 
         ident = info = None
         raw_id = row.get("id_number")
-        if isinstance(raw_id, (int, float)) or (isinstance(raw_id, str) and _SCIENTIFIC.match(raw_id.strip())):
-            bad("id_number", "id_numeric",
-                _("Excel turned the ID number into a number and lost its last digits; "
-                  "format the column as text and type the number again."))
+        try:
+            # A numeric cell (Excel's doing) is refused by parse_id_number with its own message.
+            info = parse_id_number(raw_id if isinstance(raw_id, (int, float)) else _text(raw_id), today=self.today)
+        except ValidationError as exc:
+            bad("id_number", exc.error_list[0].code or "id_invalid", exc.messages[0])
         else:
-            try:
-                info = parse_id_number(_text(raw_id), today=self.today)
-            except ValidationError as exc:
-                bad("id_number", exc.error_list[0].code or "id_invalid", exc.messages[0])
-            else:
-                ident = pii.protect("id", info.number, info.masked)
+            ident = pii.protect("id", info.number, info.masked)
 
         phone = None
         raw_phone = _text(row.get("phone"))
