@@ -6,9 +6,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DEBUG ?= 1
 
-.PHONY: setup run test test-browser test-postgres demo-ningbo clean
+.PHONY: setup run test test-browser test-postgres clean
 
-# Idempotent: virtualenv, the project with its dependencies, front-end assets from npm, translations.
+# Idempotent: virtualenv, the project with its dependencies, front-end assets from npm (compiled
+# translations are committed).
 setup: $(VENV)/.installed node_modules/.installed
 
 $(VENV)/.installed: pyproject.toml
