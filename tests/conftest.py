@@ -26,6 +26,17 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Texts go to an in-memory outbox (``LocmemSender.outbox``), emptied for each test."""
+    from gonghui.core.sms import LocmemSender
+
+    settings.SMS_BACKEND = "gonghui.core.sms.LocmemSender"
+    LocmemSender.outbox.clear()
+    yield LocmemSender.outbox
+    LocmemSender.outbox.clear()
+
+
 @pytest.fixture
 def tree(db) -> Tree:
     nb = make_org(code="NB", name="宁波市总工会", kind=OrgKind.CITY)

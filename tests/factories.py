@@ -67,3 +67,15 @@ def make_member(org: Org, *, name: str = "王小明", id_number: str | None = No
 
 def grant(user, org: Org, kind: str = "cadre") -> Role:
     return Role.objects.create(user=user, org=org, kind=kind)
+
+
+def verified_account(phone: str, username: str | None = None):
+    """A worker's account with a verified mobile, as an SMS code makes it (``account_for_verified_phone``)."""
+    from gonghui.core.services import account_for_verified_phone
+
+    user, _created = account_for_verified_phone(phone=phone)
+    if username:
+        user.username = username
+        user.set_password(PASSWORD)
+        user.save()
+    return user

@@ -11,6 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from gonghui.core.api import BearerAuth, router as auth_router
 from gonghui.core.middleware import ERROR_CODES
 from gonghui.members.api import router as members_router
+from gonghui.members.requests_api import joins_router, transfers_router
 from gonghui.orgs.api import router as orgs_router
 from gonghui.orgs.selectors import OrgNotFound, OrgOutOfScope
 
@@ -27,6 +28,8 @@ api = NinjaAPI(
 api.add_router("/auth", auth_router)
 api.add_router("/orgs", orgs_router)
 api.add_router("/members", members_router)
+api.add_router("/joins", joins_router)
+api.add_router("/transfers", transfers_router)
 
 
 def _error(request, detail, code: str, status: int):

@@ -168,6 +168,15 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_tasks_backend, _tasks_backen
 # (or a little more) on the reverse proxy (nginx client_max_body_size) so a larger body stops early.
 ROSTER_UPLOAD_MAX_MB = env_int("ROSTER_UPLOAD_MAX_MB", 50)
 
+# SMS codes (online joining, member login): who sends them and how they are limited (gonghui.core.sms).
+# The console sender logs the code (development); production names a class that calls the SMS gateway.
+SMS_BACKEND = env_str("SMS_BACKEND", "gonghui.core.sms.ConsoleSender")
+SMS_CODE_TTL_SECONDS = env_int("SMS_CODE_TTL_SECONDS", 300)  # a code is good for 5 minutes
+SMS_CODE_MAX_TRIES = env_int("SMS_CODE_MAX_TRIES", 5)  # wrong entries before the code is void
+SMS_RESEND_SECONDS = env_int("SMS_RESEND_SECONDS", 60)  # at most one code per mobile a minute
+SMS_DAILY_LIMIT = env_int("SMS_DAILY_LIMIT", 10)  # codes per mobile in 24 hours
+SMS_VERIFIED_SECONDS = env_int("SMS_VERIFIED_SECONDS", 1800)  # a verified mobile stays usable in the join form
+
 # Sessions expire: 8 working hours, and when the browser closes.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

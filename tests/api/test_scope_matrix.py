@@ -5,7 +5,7 @@ a member with no role, and anonymous. Targets: an enterprise union and a member 
 Adding an endpoint or a write is one line in ENDPOINTS or WRITES.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import pytest
@@ -13,12 +13,23 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 
 from gonghui.core.models import AuditEntry
-from gonghui.members.models import Member
-from gonghui.members.services import member_create, member_reveal_id_number, member_update
+from gonghui.members.models import JoinApplication, Member, Transfer
+from gonghui.members.services import (
+    join_apply,
+    join_approve,
+    join_refuse,
+    member_create,
+    member_leave,
+    member_reveal_id_number,
+    member_update,
+    transfer_approve,
+    transfer_refuse,
+    transfer_request,
+)
 from gonghui.orgs.models import Org
 from gonghui.orgs.services import org_create, org_update
 from tests.api.conftest import assert_json_error
-from tests.factories import UserFactory, grant, make_member, valid_id_number
+from tests.factories import UserFactory, grant, make_member, system_user, valid_id_number, verified_account
 
 DISTRICTS = ("YZ", "BL")
 USERS = ("yz", "bl", "nb", "yz_viewer", "member", "anonymous")
@@ -35,7 +46,8 @@ class Endpoint:
     level: str  # "org": refused with 403 outside the subtree; "object": hidden with 404
 
     def url(self, world, district: str) -> str:
-        return self.path.format(org=world.orgs[district].code, member=world.members[district].pk)
+        return self.path.format(org=world.orgs[district].code, member=world.members[district].pk,
+                                join=world.joins[district].pk, transfer=world.transfers[district].pk)
 
 
 ENDPOINTS = [
@@ -46,6 +58,12 @@ ENDPOINTS = [
     Endpoint("member list", "/api/v1/members?org={org}", "org"),
     Endpoint("member list page 1", "/api/v1/members?org={org}&page=1&q=%E7%8E%8B", "org"),
     Endpoint("member detail", "/api/v1/members/{member}", "object"),
+    Endpoint("join queue", "/api/v1/joins?org={org}", "org"),
+    Endpoint("join queue, refused", "/api/v1/joins?org={org}&status=refused&page=1", "org"),
+    Endpoint("join detail", "/api/v1/joins/{join}", "object"),
+    Endpoint("transfers in", "/api/v1/transfers?org={org}&direction=in", "org"),
+    Endpoint("transfers out", "/api/v1/transfers?org={org}&direction=out&status=approved", "org"),
+    Endpoint("transfer detail", "/api/v1/transfers/{transfer}", "object"),
 ]
 
 
@@ -55,17 +73,31 @@ class World:
     orgs: dict  # district code → a union deep in that district
     districts: dict
     members: dict  # district code → a member of that union
+    joins: dict = field(default_factory=dict)  # district code → a waiting application to that union
+    transfers: dict = field(default_factory=dict)  # district code → a waiting re-joining into that union
+    ids: dict = field(default_factory=dict)  # district code → the plain ID number of its member
 
 
 @pytest.fixture
 def world(tree, yz_cadre, bl_cadre, nb_cadre, yz_viewer, worker):
-    return World(
+    ids = {"YZ": valid_id_number(), "BL": valid_id_number()}
+    w = World(
         users={"yz": yz_cadre, "bl": bl_cadre, "nb": nb_cadre, "yz_viewer": yz_viewer, "member": worker,
                "anonymous": None},
         orgs={"YZ": tree.yze, "BL": tree.ble},
         districts={"YZ": tree.yz, "BL": tree.bl},
-        members={"YZ": make_member(tree.yze, name="王鄞州"), "BL": make_member(tree.ble, name="王北仑")},
+        members={"YZ": make_member(tree.yze, name="王鄞州", id_number=ids["YZ"]),
+                 "BL": make_member(tree.ble, name="王北仑", id_number=ids["BL"])},
+        ids=ids,
     )
+    for n, district in enumerate(DISTRICTS):
+        org = w.orgs[district]
+        w.joins[district] = join_apply(applicant=verified_account(f"1390000{n:04d}"), org=org, name="申请人",
+                                       id_number=valid_id_number(), employer="某单位")
+        back = make_member(org, name="回来了", id_number=(number := valid_id_number()))
+        member_leave(actor=system_user(), member=back, reason="离职")
+        w.transfers[district] = transfer_request(actor=system_user(), org=org, id_number=number)
+    return w
 
 
 def expected_status(endpoint: Endpoint, user: str, district: str) -> int:
@@ -111,7 +143,8 @@ def test_lists_hold_only_rows_of_the_callers_subtree(world, api_as, user):
     for district in READS[user]:
         names = {m["name"] for m in client.get("/api/v1/members", org=district).json()["results"]}
         path = world.districts[district].path
-        assert names == set(Member.objects.filter(org_path__startswith=path).values_list("name", flat=True))
+        assert names == set(Member.objects.filter(org_path__startswith=path, status="active")
+                            .values_list("name", flat=True))
         assert world.members[district].name in names
     if user == "nb":
         names = {m["name"] for m in client.get("/api/v1/members", org="NB").json()["results"]}
@@ -136,6 +169,7 @@ class Write:
     name: str
     run: Callable  # (actor, world, district) → None
     reveals: bool = False
+    audits: int = 1  # audit lines it writes
 
 
 def _create_org(actor, w, d):
@@ -158,12 +192,43 @@ def _reveal(actor, w, d):
     member_reveal_id_number(actor=actor, member=w.members[d])
 
 
+def _leave(actor, w, d):
+    member_leave(actor=actor, member=w.members[d], reason="离职")
+
+
+def _approve_join(actor, w, d):
+    join_approve(actor=actor, application=w.joins[d])
+
+
+def _refuse_join(actor, w, d):
+    join_refuse(actor=actor, application=w.joins[d], reason="材料不全")
+
+
+def _request_transfer(actor, w, d):
+    other = "BL" if d == "YZ" else "YZ"  # anyone in the member database may be asked for
+    transfer_request(actor=actor, org=w.orgs[d], id_number=w.ids[other])
+
+
+def _approve_transfer(actor, w, d):
+    transfer_approve(actor=actor, transfer=w.transfers[d])
+
+
+def _refuse_transfer(actor, w, d):
+    transfer_refuse(actor=actor, transfer=w.transfers[d], reason="不符合条件")
+
+
 WRITES = [
     Write("org_create", _create_org),
     Write("org_update", _update_org),
     Write("member_create", _create_member),
     Write("member_update", _update_member),
     Write("member_reveal_id_number", _reveal, reveals=True),
+    Write("member_leave", _leave),
+    Write("join_approve", _approve_join, audits=2),  # member.create and join.approve
+    Write("join_refuse", _refuse_join),
+    Write("transfer_request", _request_transfer),
+    Write("transfer_approve", _approve_transfer),
+    Write("transfer_refuse", _refuse_transfer),
 ]
 
 
@@ -171,8 +236,11 @@ def state():
     """Everything a write could change."""
     return (
         list(Org.objects.order_by("pk").values_list("pk", "code", "name", "path", "star_rating")),
-        list(Member.objects.order_by("pk").values_list("pk", "name", "org_id", "phone_hash", "id_hash", "pii_key_id")),
+        list(Member.objects.order_by("pk").values_list("pk", "name", "org_id", "phone_hash", "id_hash", "pii_key_id",
+                                                       "status")),
         AuditEntry.objects.count(),
+        list(JoinApplication.objects.order_by("pk").values_list("pk", "status")),
+        list(Transfer.objects.order_by("pk").values_list("pk", "status")),
     )
 
 
@@ -184,7 +252,7 @@ def test_every_write_is_allowed_only_within_the_callers_subtree(world, write, us
     before = state()
     if district in WRITES_IN[user]:
         write.run(actor, world, district)
-        assert AuditEntry.objects.count() == before[2] + 1
+        assert AuditEntry.objects.count() == before[2] + write.audits
     else:
         with pytest.raises(PermissionDenied):
             write.run(actor, world, district)

@@ -80,3 +80,41 @@ class ApiToken(models.Model):
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
+
+
+class AccountPhone(models.Model):
+    """The verified mobile of an account: members log in with it and an SMS code (no password needed).
+
+    One account per mobile and one mobile per account. Kept like a member's phone: keyed hash
+    (lookups), ciphertext bound to the hash, masked form.
+    """
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone")
+    phone_hash = models.CharField(max_length=64, unique=True)
+    phone_cipher = models.BinaryField()
+    phone_masked = models.CharField(_("mobile"), max_length=11)
+    pii_key_id = models.CharField(max_length=16)
+    verified_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("verified mobile")
+        verbose_name_plural = _("verified mobiles")
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.phone_masked}"
+
+
+class SmsCode(models.Model):
+    """A one-time code sent by SMS. Only a keyed hash of the code is stored."""
+
+    phone_hash = models.CharField(max_length=64)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("SMS code")
+        verbose_name_plural = _("SMS codes")
+        indexes = [models.Index(fields=["phone_hash", "-created_at"], name="smscode_phone_idx")]

@@ -6,8 +6,9 @@ from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
-from gonghui.core.api import ERRORS
+from gonghui.core.api import ERRORS, NO_NUL
 from gonghui.members.selectors import member_get, member_list
+from gonghui.members.services import member_leave
 from gonghui.orgs.selectors import org_get
 
 router = Router(tags=["members"])
@@ -81,3 +82,18 @@ def member_detail(request, member_id: int):
     if member is None:
         raise Http404
     return member
+
+
+class LeaveIn(Schema):
+    on: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31),
+                               description="the day of leaving (default today; never in the future)")
+    reason: str = Field(..., max_length=200, pattern=NO_NUL, description="why the member leaves (退会)")
+
+
+@router.post("/{int:member_id}/leave", response={200: MemberOut, **ERRORS},
+             summary="The member leaves their union (退会); history is kept, a later join or transfer brings them back")
+def member_leave_endpoint(request, member_id: int, payload: LeaveIn):
+    member = member_get(user=request.user, pk=member_id)
+    if member is None:
+        raise Http404
+    return member_leave(actor=request.user, member=member, on=payload.on, reason=payload.reason)

@@ -1,3 +1,4 @@
+import datetime as dt
 import uuid
 from pathlib import PurePath
 
@@ -52,6 +53,11 @@ class Member(models.Model):
     employer = models.CharField(_("employer or trade"), max_length=200, blank=True)
     joined_on = models.DateField(_("joined on"))
     left_on = models.DateField(_("left on"), null=True, blank=True)
+    # Why the member left (退会), as the cadre recorded it; empty while a member.
+    left_reason = models.CharField(_("reason for leaving"), max_length=200, blank=True, default="", db_default="")
+    # Since when the member belongs to ``org``: the start of the current membership period (null: since
+    # joined_on). Earlier periods, in other unions or before a gap, are MembershipPeriod rows.
+    org_since = models.DateField(_("in this union since"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
     card_number = models.CharField(_("member card number"), max_length=19, unique=True, null=True, blank=True)
     user = models.OneToOneField(
@@ -72,10 +78,56 @@ class Member(models.Model):
                 condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("joined_on")),
                 name="member_left_after_joined",
             ),
+            models.CheckConstraint(
+                condition=models.Q(org_since__isnull=True) | models.Q(org_since__gte=models.F("joined_on")),
+                name="member_org_since_after_joined",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(org_since__isnull=True) | models.Q(left_on__isnull=True)
+                | models.Q(left_on__gte=models.F("org_since")),
+                name="member_left_after_org_since",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.id_masked})"
+
+    @property
+    def period_start(self) -> "dt.date":
+        """The first day of the current membership period (in ``org``)."""
+        return self.org_since or self.joined_on
+
+
+class PeriodEnd(models.TextChoices):
+    TRANSFER = "transfer", _("Transferred to another union")
+    LEFT = "left", _("Left the union")
+
+
+class MembershipPeriod(models.Model):
+    """A past period of a member in one union: [started_on, ended_on). The current one is on Member.
+
+    Written when a member moves to another union, or comes back after leaving; statistics as of a
+    day count a member in the union whose period covers that day.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="periods")
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("union"))
+    org_path = models.CharField(max_length=255)
+    started_on = models.DateField(_("from"))
+    ended_on = models.DateField(_("until"))
+    ended_by = models.CharField(_("ended by"), max_length=10, choices=PeriodEnd.choices)
+
+    class Meta:
+        verbose_name = _("membership period")
+        verbose_name_plural = _("membership periods")
+        indexes = [models.Index(fields=["org_path", "started_on"], name="period_subtree_idx")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ended_on__gt=models.F("started_on")),
+                                   name="period_ends_after_it_starts"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} in {self.org_id}: {self.started_on} – {self.ended_on}"
 
 
 class TransferStatus(models.TextChoices):
@@ -110,6 +162,9 @@ class Transfer(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # What an online applicant told about their new job (employer, category, is_new_form), applied to
+    # the member record when the receiving union approves. No personal identifiers.
+    changes = models.JSONField(default=dict, blank=True, db_default={})
 
     class Meta:
         verbose_name = _("transfer")
@@ -121,6 +176,57 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id}: {self.from_org_id} → {self.to_org_id} ({self.status})"
+
+
+class JoinStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting for the union's approval")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    CANCELLED = "cancelled", _("Withdrawn")
+
+
+class JoinApplication(models.Model):
+    """An online application to join a union (入会申请), decided by a cadre of that union.
+
+    The ID number and phone are kept as on Member (keyed hash, ciphertext bound to the hash,
+    masked); at most one application per person waits at a time.
+    """
+
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                  related_name="join_applications", verbose_name=_("applicant"))
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("union"))
+    org_path = models.CharField(max_length=255)
+    name = models.CharField(_("name"), max_length=50)
+    id_hash = models.CharField(max_length=64)
+    id_cipher = models.BinaryField()
+    id_masked = models.CharField(_("ID number"), max_length=18)
+    phone_hash = models.CharField(max_length=64)
+    phone_cipher = models.BinaryField()
+    phone_masked = models.CharField(_("mobile"), max_length=11)
+    pii_key_id = models.CharField(max_length=16)
+    employer = models.CharField(_("employer or trade"), max_length=200)
+    category = models.CharField(_("group"), max_length=32, choices=Category.choices, blank=True)
+    is_new_form = models.BooleanField(_("new-form worker"), default=False)
+    status = models.CharField(_("status"), max_length=10, choices=JoinStatus.choices, default=JoinStatus.PENDING)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("decided by"))
+    member = models.ForeignKey(Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               verbose_name=_("member record"))
+
+    class Meta:
+        verbose_name = _("join application")
+        verbose_name_plural = _("join applications")
+        indexes = [models.Index(fields=["status", "org_path"], name="join_queue_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["id_hash"], condition=models.Q(status="pending"),
+                                    name="join_one_pending_per_person"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.org_id} ({self.status})"
 
 
 class ImportStatus(models.TextChoices):

@@ -10,18 +10,48 @@ from django.db.models.functions import Substr
 from gonghui.core.models import AuditEntry
 from gonghui.core.paths import subtree_q, upper_bound
 from gonghui.core.scope import Perm, scope_for
-from gonghui.members.models import Member, MemberStatus
-from gonghui.orgs.models import Org
+from gonghui.members.models import (
+    JoinApplication,
+    JoinStatus,
+    Member,
+    MembershipPeriod,
+    MemberStatus,
+    Transfer,
+    TransferSource,
+    TransferStatus,
+)
+from gonghui.orgs.models import FEDERATION_KINDS, Org, OrgKind
 
 
 MAX_ID = 2**63 - 1
 
 
 def active_on(day: dt.date | None) -> Q:
-    """Members of the union on ``day`` (today when None)."""
+    """Members whose current period (in ``org``) covers ``day`` (today when None).
+
+    The current period runs from ``org_since`` (else ``joined_on``) up to ``left_on``; earlier
+    periods are MembershipPeriod rows: ``members_on`` counts both.
+    """
     if day is None:
         return Q(status=MemberStatus.ACTIVE)
-    return Q(joined_on__lte=day) & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+    return (
+        Q(joined_on__lte=day)
+        & (Q(org_since__isnull=True) | Q(org_since__lte=day))
+        & (Q(left_on__isnull=True) | Q(left_on__gt=day))
+    )
+
+
+def members_on(*, path: str, day: dt.date | None) -> QuerySet[Member]:
+    """Members of the subtree at ``path`` on ``day``: where their current period or a past one was.
+
+    A member who moved from A to B on day d counts in A before d and in B from d; one who left and
+    came back counts nowhere in between. Periods of one member never overlap, so nobody counts twice.
+    """
+    current = subtree_q(path, "org_path") & active_on(day)
+    if day is None:
+        return Member.objects.filter(current)
+    past = MembershipPeriod.objects.filter(subtree_q(path, "org_path"), started_on__lte=day, ended_on__gt=day)
+    return Member.objects.filter(current | Q(pk__in=past.values("member_id")))
 
 
 def member_list(*, user, org: Org, text: str = "", include_left: bool = False) -> QuerySet[Member]:
@@ -81,3 +111,159 @@ def member_timeline(*, user, member: Member, limit: int = 50):
     return AuditEntry.objects.filter(object_type="members.member", object_id=str(member.pk)).order_by("-seq")[
         :limit
     ]
+
+
+def member_periods(*, user, member: Member) -> list[dict]:
+    """Where the member has been, newest first: the current period, then the past ones."""
+    if not scope_for(user, Perm.READ).covers(member.org_path):
+        return []
+    current = {"org": member.org, "started_on": member.period_start, "ended_on": member.left_on,
+               "ended_by": "left" if member.left_on else "", "current": True}
+    past = [{"org": p.org, "started_on": p.started_on, "ended_on": p.ended_on, "ended_by": p.ended_by,
+             "current": False}
+            for p in member.periods.select_related("org").order_by("-started_on")]
+    return [current, *past]
+
+
+# --- online joining: the applicant's side and the union's queue ---------------------------------
+
+
+def join_queue(*, user, org: Org, status: str = JoinStatus.PENDING) -> QuerySet[JoinApplication]:
+    """Applications to unions of ``org``'s subtree that the user may see; waiting ones oldest first."""
+    qs = (JoinApplication.objects.filter(scope_for(user, Perm.READ).q("org_path"))
+          .filter(subtree_q(org.path, "org_path"), status=status).select_related("org"))
+    return qs.order_by("created_at", "pk") if status == JoinStatus.PENDING else qs.order_by("-decided_at", "-pk")
+
+
+def join_pending_count(*, user, org: Org) -> int:
+    return join_queue(user=user, org=org).count()
+
+
+def join_get(*, user, pk: int) -> JoinApplication | None:
+    """The application if it lies in the user's subtree; None otherwise (answer 404)."""
+    if not 0 < pk <= MAX_ID:
+        return None
+    return (JoinApplication.objects.filter(scope_for(user, Perm.READ).q("org_path"), pk=pk)
+            .select_related("org", "decided_by", "member").first())
+
+
+def join_of_applicant(*, user, pk: int) -> JoinApplication | None:
+    if not user.is_authenticated or not 0 < pk <= MAX_ID:
+        return None
+    return JoinApplication.objects.filter(applicant=user, pk=pk).select_related("org").first()
+
+
+def transfer_of_requester(*, user, pk: int) -> Transfer | None:
+    if not user.is_authenticated or not 0 < pk <= MAX_ID:
+        return None
+    return Transfer.objects.filter(requested_by=user, source=TransferSource.JOIN, pk=pk).select_related("to_org").first()
+
+
+def applications_of(*, user) -> list:
+    """The worker's own requests, newest first: join applications and the transfers they asked for.
+
+    A transfer shows only the union it goes to: the worker was told they are registered, not where.
+    """
+    if not user.is_authenticated:
+        return []
+    joins = list(JoinApplication.objects.filter(applicant=user).select_related("org").order_by("-created_at")[:20])
+    transfers = list(Transfer.objects.filter(requested_by=user, source=TransferSource.JOIN)
+                     .select_related("to_org").order_by("-requested_at")[:20])
+    for join in joins:
+        join.kind, join.when = "join", join.created_at
+    for transfer in transfers:
+        transfer.kind, transfer.when = "transfer", transfer.requested_at
+    return sorted([*joins, *transfers], key=lambda item: item.when, reverse=True)
+
+
+# --- transfers: the receiving union's queue (转入) and the sending union's (转出) -------------------
+
+DIRECTIONS = ("in", "out")
+
+
+def transfer_queue(*, user, org: Org, direction: str = "in",
+                   status: str = TransferStatus.PENDING) -> QuerySet[Transfer]:
+    """Transfers into (``in``) or out of (``out``) ``org``'s subtree that the user may see."""
+    field = "to_path" if direction == "in" else "from_path"
+    qs = (Transfer.objects.filter(scope_for(user, Perm.READ).q(field)).filter(subtree_q(org.path, field),
+                                                                         status=status)
+          .select_related("member", "from_org", "to_org"))
+    return qs.order_by("requested_at", "pk") if status == TransferStatus.PENDING else qs.order_by("-decided_at", "-pk")
+
+
+def transfer_pending_count(*, user, org: Org) -> int:
+    return transfer_queue(user=user, org=org, direction="in").count()
+
+
+def transfer_get(*, user, pk: int) -> Transfer | None:
+    """The transfer if either union lies in the user's subtree; None otherwise (answer 404)."""
+    if not 0 < pk <= MAX_ID:
+        return None
+    scope = scope_for(user, Perm.READ)
+    return (Transfer.objects.filter(scope.q("to_path") | scope.q("from_path"), pk=pk)
+            .select_related("member", "from_org", "to_org", "requested_by", "decided_by").first())
+
+
+def transfer_sides(*, user, transfers) -> None:
+    """Mark what the user may see of each transfer: ``from_visible`` (the sending union's name) and
+    ``may_decide`` (a cadre of the receiving union)."""
+    read, manage = scope_for(user, Perm.READ), scope_for(user, Perm.MANAGE)
+    for transfer in transfers:
+        transfer.from_visible = read.covers(transfer.from_path)
+        transfer.may_decide = manage.covers(transfer.to_path)
+
+
+def join_target_get(*, code: str) -> Org | None:
+    """A union a worker may apply to, by code (any worker may see which unions exist)."""
+    return Org.objects.filter(code=code).exclude(kind__in=FEDERATION_KINDS).first()
+
+
+# --- choosing the union to join (public: which unions exist is no secret) ------------------------
+
+# Words in union names that tell the trade each group works in (suggestions for new-form workers).
+TRADE_WORDS = {
+    "courier": ("快递", "物流", "速运", "速递", "邮政"),
+    "delivery_rider": ("骑手", "外卖", "送餐"),
+    "truck_driver": ("货车", "货运", "运输"),
+    "ride_hailing_driver": ("网约车", "出行"),
+    "estate_agent": ("房产", "中介", "不动产", "地产", "门店"),
+    "care_worker": ("护工", "护理", "照护", "养老"),
+    "domestic_worker": ("家政",),
+    "security_guard": ("保安",),
+    "mall_promoter": ("商场", "信息员", "百货", "广场"),
+}
+NEW_FORM_OR_INDUSTRY = Q(is_new_form=True) | Q(kind__in=[OrgKind.INDUSTRY, OrgKind.NEW_FORM])
+
+
+def join_districts() -> list[Org]:
+    """The districts (区县总工会) a worker picks from to narrow the unions down."""
+    return list(Org.objects.filter(kind=OrgKind.DISTRICT).order_by("path"))
+
+
+def join_district_get(*, code: str) -> Org | None:
+    return Org.objects.filter(kind=OrgKind.DISTRICT, code=code).first() if code else None
+
+
+def join_suggestions(*, district: Org, category: str = "", limit: int = 8) -> list[Org]:
+    """New-form and industry unions of the district; those whose name fits the worker's trade first."""
+    unions = Org.objects.filter(subtree_q(district.path), NEW_FORM_OR_INDUSTRY).exclude(kind__in=FEDERATION_KINDS)
+    words = TRADE_WORDS.get(category, ())
+    fitting: list[Org] = []
+    if words:
+        trade = Q()
+        for word in words:
+            trade |= Q(name__contains=word)
+        fitting = list(unions.filter(trade).order_by("path")[:limit])
+    rest = list(unions.exclude(pk__in=[o.pk for o in fitting]).order_by("-is_new_form", "path")[:limit - len(fitting)])
+    return fitting + rest
+
+
+def join_union_search(*, text: str, district: Org | None = None, limit: int = 20) -> list[Org]:
+    """Unions that take members whose name contains ``text`` (within a district when given)."""
+    text = " ".join((text or "").split())
+    if len(text) < 2:
+        return []
+    qs = Org.objects.exclude(kind__in=FEDERATION_KINDS).filter(name__contains=text)
+    if district is not None:
+        qs = qs.filter(subtree_q(district.path))
+    return list(qs.order_by("path")[:limit])

@@ -9,8 +9,8 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from gonghui.core.paths import subtree_q
-from gonghui.members.models import Category, Member, Sex
-from gonghui.members.selectors import active_on
+from gonghui.members.models import Category, Sex
+from gonghui.members.selectors import members_on
 from gonghui.orgs.models import Org
 from gonghui.stats import tallies
 
@@ -39,7 +39,8 @@ def subtree_stats(*, org: Org, on: dt.date | None = None) -> dict:
     """Membership figures of ``org``'s subtree on ``on`` (today when None). The caller checks scope.
 
     Today's figures come from the subtree tallies (two queries, whatever the subtree's size);
-    another day's are counted from the member table.
+    another day's are counted from the member table and the membership periods (moves, leaving and
+    coming back), so a member counts where they were on that day.
     """
     today = timezone.localdate()
     day = on or today
@@ -48,7 +49,7 @@ def subtree_stats(*, org: Org, on: dt.date | None = None) -> dict:
     )
     if day == today:
         return _from_tallies(org, day, orgs)
-    members = Member.objects.filter(subtree_q(org.path, "org_path")).filter(active_on(on))
+    members = members_on(path=org.path, day=on)
     aggregates = {
         "members": Count("*"),
         "new_form_members": Count("pk", filter=Q(is_new_form=True)),
