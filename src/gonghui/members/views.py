@@ -26,7 +26,7 @@ from gonghui.members.import_jobs import (
     import_job_progress,
     import_job_report_errors,
 )
-from gonghui.members.selectors import member_get, member_list, member_timeline
+from gonghui.members.selectors import member_get, member_list, member_periods, member_timeline
 from gonghui.members.services import member_create, member_reveal_id_number, member_update
 from gonghui.staff.access import can, current_org, get_org_or_403, render_staff, staff_required
 
@@ -87,6 +87,7 @@ def _render_detail(request, member, revealed: str | None = None):
     context = {
         "member": member,
         "timeline": member_timeline(user=request.user, member=member),
+        "periods": member_periods(user=request.user, member=member),
         "may_manage": can(request, Perm.MANAGE, member.org_path),
         "may_reveal": can(request, Perm.REVEAL, member.org_path),
         "revealed": revealed,

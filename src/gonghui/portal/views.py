@@ -11,14 +11,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.scope import is_staff_user
-from gonghui.members.selectors import member_of_user
+from gonghui.members.selectors import applications_of, member_of_user
 
 # The services of the 甬工惠 home grid. Those without a page yet are shown as coming soon, never
 # as links that lead nowhere; each module adds its url name here when it ships.
 SERVICES = [
     {"key": "card", "label": _("Member card"), "icon": "credit-card-2-front", "url": "portal:me"},
     {"key": "membership", "label": _("My union"), "icon": "people", "url": "portal:me"},
-    {"key": "join", "label": _("Join the union"), "icon": "person-plus", "url": None},
+    {"key": "join", "label": _("Join the union"), "icon": "person-plus", "url": "portal:join"},
     {"key": "mutual_aid", "label": _("Mutual medical aid"), "icon": "heart-pulse", "url": None},
     {"key": "assistance", "label": _("Hardship help"), "icon": "house-heart", "url": None},
     {"key": "legal", "label": _("Legal aid and mediation"), "icon": "shield-check", "url": None},
@@ -58,12 +58,15 @@ def home(request):
 
 @login_required
 def services(request):
-    return render(request, "portal/services.html", _context(request, "services"))
+    """办事: the worker's applications, where each stands and what comes next."""
+    return render(request, "portal/services.html",
+                  {**_context(request, "services"), "applications": applications_of(user=request.user)})
 
 
 @login_required
 def me(request):
     context = _context(request, "me")
+    context["waiting"] = [a for a in applications_of(user=request.user) if a.status == "pending"]
     member = context["member"]
     if member is not None and member.card_number:
         context["qr_svg"] = card_qr_svg(member.card_number)

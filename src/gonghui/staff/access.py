@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from gonghui.core.scope import Perm, is_staff_user, scope_for
+from gonghui.members.selectors import join_pending_count, transfer_pending_count
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import OrgNotFound, OrgOutOfScope, org_ancestors_in_scope, org_get, org_roots
 
@@ -82,4 +83,7 @@ def render_staff(request, template: str, context: dict | None = None, *, org: Or
         "breadcrumbs": org_ancestors_in_scope(user=request.user, org=crumb_org) if crumb_org else [],
         "page_org": org,
     }
+    if current is not None:  # the menu's badges: what waits for the current union's subtree
+        frame["nav_joins_waiting"] = join_pending_count(user=request.user, org=current)
+        frame["nav_transfers_waiting"] = transfer_pending_count(user=request.user, org=current)
     return render(request, template, {**frame, **(context or {})}, status=status)

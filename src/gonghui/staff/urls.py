@@ -1,5 +1,6 @@
 from django.urls import path
 
+from gonghui.members import queue_views
 from gonghui.members import views as member_views
 from gonghui.orgs import views as org_views
 from gonghui.staff import views
@@ -24,4 +25,15 @@ urlpatterns = [
     path("members/<int:pk>/", member_views.member_detail, name="member"),
     path("members/<int:pk>/edit/", member_views.member_edit, name="member_edit"),
     path("members/<int:pk>/reveal/", member_views.member_reveal, name="member_reveal"),
+    path("members/<int:pk>/leave/", queue_views.member_leave_view, name="member_leave"),
+    path("orgs/<str:code>/joins/", queue_views.join_queue_page, name="joins"),
+    path("joins/<int:pk>/", queue_views.join_detail, name="join"),
+    path("joins/<int:pk>/approve/", queue_views.join_approve_view, name="join_approve"),
+    path("joins/<int:pk>/refuse/", queue_views.join_refuse_view, name="join_refuse"),
+    path("orgs/<str:code>/transfers/", queue_views.transfer_queue_page, name="transfers"),
+    path("orgs/<str:code>/transfers/new/", queue_views.transfer_new, name="transfer_new"),
+    path("transfers/<int:pk>/", queue_views.transfer_detail, name="transfer"),
+    path("transfers/<int:pk>/approve/", queue_views.transfer_decide, {"decision": "approve"}, name="transfer_approve"),
+    path("transfers/<int:pk>/refuse/", queue_views.transfer_decide, {"decision": "refuse"}, name="transfer_refuse"),
+    path("transfers/<int:pk>/cancel/", queue_views.transfer_decide, {"decision": "cancel"}, name="transfer_cancel"),
 ]
