@@ -38,13 +38,13 @@ class Member(models.Model):
     # The org's materialised path, kept beside it so a subtree is one index range on this table.
     org_path = models.CharField(max_length=255)
     name = models.CharField(_("name"), max_length=50)
-    id_hash = models.CharField(max_length=64, unique=True)
+    id_hash = models.CharField(max_length=64)  # unique: see Meta (a constraint, so no LIKE index on PostgreSQL)
     id_cipher = models.BinaryField()
     id_masked = models.CharField(_("ID number"), max_length=18)
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     region_code = models.CharField(_("region code"), max_length=6)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    phone_hash = models.CharField(max_length=64, blank=True)  # accounts find people by phone, not members
     phone_cipher = models.BinaryField(null=True, blank=True)
     phone_masked = models.CharField(_("mobile"), max_length=11, blank=True)
     pii_key_id = models.CharField(max_length=16)
@@ -59,7 +59,7 @@ class Member(models.Model):
     # joined_on). Earlier periods, in other unions or before a gap, are MembershipPeriod rows.
     org_since = models.DateField(_("in this union since"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=8, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
-    card_number = models.CharField(_("member card number"), max_length=19, unique=True, null=True, blank=True)
+    card_number = models.CharField(_("member card number"), max_length=19, null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
     )
@@ -71,9 +71,12 @@ class Member(models.Model):
         verbose_name_plural = _("members")
         indexes = [
             models.Index(fields=["org_path", "status"], name="member_subtree_idx"),
-            models.Index(fields=["org", "name"], name="member_org_name_idx"),
+            models.Index(fields=["name"], name="member_name_idx"),  # name-prefix search
         ]
+        # Every index here is paid on each of millions of imported rows: keep only those a query uses.
         constraints = [
+            models.UniqueConstraint(fields=["id_hash"], name="member_id_hash_unique"),
+            models.UniqueConstraint(fields=["card_number"], name="member_card_number_unique"),
             models.CheckConstraint(
                 condition=models.Q(left_on__isnull=True) | models.Q(left_on__gte=models.F("joined_on")),
                 name="member_left_after_joined",
