@@ -31,6 +31,7 @@ from gonghui.stats import tallies
 
 CHUNK = 5_000
 STAGE = "gh_roster_stage"
+MATCHES = "gh_roster_matches"
 STAGE_COLUMNS = (
     "line", "id", "name", "org_id", "org_path", "id_hash", "id_cipher", "id_masked", "birth_date", "sex",
     "region_code", "phone_hash", "phone_cipher", "phone_masked", "pii_key_id", "category", "is_new_form",
@@ -199,14 +200,23 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
 
 
 def _report_duplicates(cursor, result: ImportResult) -> None:
+    """Every repeat of an ID number inside the file is a bad row; the first occurrence stays."""
     cursor.execute(
-        f"""SELECT s.line, s.name, MIN(f.line) FROM {STAGE} s JOIN {STAGE} f
-            ON f.id_hash = s.id_hash AND f.line < s.line GROUP BY s.line, s.name ORDER BY s.line"""
+        f"""SELECT s.line, s.name, d.first FROM {STAGE} s
+            JOIN (SELECT id_hash, MIN(line) AS first FROM {STAGE} GROUP BY id_hash HAVING COUNT(*) > 1) d
+              ON d.id_hash = s.id_hash
+            WHERE s.line > d.first ORDER BY s.line"""
     )
-    for line, name, first in cursor.fetchall():
+    repeats = cursor.fetchall()
+    for line, name, first in repeats:
         result.errors.add(RowError(line, "id_number", "duplicate_in_file",
                                    _("The same ID number is already on line %(line)d of this file.") % {"line": first},
                                    name))
+    if repeats:  # only the first occurrence is written (valid-only imports)
+        cursor.execute(
+            f"DELETE FROM {STAGE} WHERE EXISTS "
+            f"(SELECT 1 FROM {STAGE} d WHERE d.id_hash = {STAGE}.id_hash AND d.line < {STAGE}.line)"
+        )
 
 
 def _year(column: str) -> str:
@@ -231,7 +241,15 @@ def _inserted_deltas(cursor) -> Counter:
 
 def _write(cursor, actor, result: ImportResult) -> None:
     now = timezone.now()
-    first_only = f"NOT EXISTS (SELECT 1 FROM {STAGE} d WHERE d.id_hash = s.id_hash AND d.line < s.line)"
+    # People of the file already in the table: found once, then every step reads this small table.
+    suffix = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+    matched = (f"SELECT s.line, s.org_id AS to_org, s.org_path AS to_path, m.id AS member_id, m.org_id AS from_org, "
+               f"m.org_path AS from_path, m.status FROM {STAGE} s JOIN members_member m ON m.id_hash = s.id_hash")
+    cursor.execute(f"DROP TABLE IF EXISTS {MATCHES}")
+    cursor.execute(f"CREATE TEMP TABLE {MATCHES}{suffix} AS {matched}")
+    cursor.execute(f"CREATE INDEX {MATCHES}_line ON {MATCHES} (line)")
+    cursor.execute(f"SELECT (SELECT COUNT(*) FROM {STAGE}), (SELECT COUNT(*) FROM {MATCHES})")
+    staged, known = cursor.fetchone()
     cursor.execute(
         f"""INSERT INTO members_member (id, org_id, org_path, name, id_hash, id_cipher, id_masked, birth_date, sex,
                 region_code, phone_hash, phone_cipher, phone_masked, pii_key_id, category, is_new_form, employer,
@@ -240,27 +258,29 @@ def _write(cursor, actor, result: ImportResult) -> None:
                 s.region_code, s.phone_hash, s.phone_cipher, s.phone_masked, s.pii_key_id, s.category, s.is_new_form,
                 '', s.joined_on, NULL, 'active', s.card_number, NULL, %s, %s
             FROM {STAGE} s
-            WHERE {first_only}
-              AND NOT EXISTS (SELECT 1 FROM members_member m WHERE m.id_hash = s.id_hash)
+            WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)
             ON CONFLICT (id_hash) DO NOTHING""",
         [now, now],
     )
     result.imported = cursor.rowcount
+    if result.imported < staged - known:
+        # A concurrent import committed some of these people meanwhile: they are known now.
+        cursor.execute(f"INSERT INTO {MATCHES} {matched} AND m.id <> s.id "
+                       f"WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)")
     if result.imported:
         tallies.apply(_inserted_deltas(cursor))
-    # Everyone staged who is now in the table under another id was a member before this file.
-    existing = f"FROM {STAGE} s JOIN members_member m ON m.id_hash = s.id_hash AND m.id <> s.id WHERE {first_only}"
-    cursor.execute(f"SELECT COUNT(*) {existing} AND m.org_id = s.org_id AND m.status = 'active'")
+    cursor.execute(f"SELECT COUNT(*) FROM {MATCHES} WHERE from_org = to_org AND status = 'active'")
     result.unchanged = cursor.fetchone()[0]
-    movers = f"{existing} AND (m.org_id <> s.org_id OR m.status <> 'active')"
+    movers = f"FROM {MATCHES} x WHERE (x.from_org <> x.to_org OR x.status <> 'active')"
     cursor.execute(
         f"""INSERT INTO members_transfer (member_id, from_org_id, to_org_id, from_path, to_path, status, source,
                 note, requested_by_id, requested_at, reason)
-            SELECT m.id, m.org_id, s.org_id, m.org_path, s.org_path, 'pending', 'import', %s, %s, %s, ''
+            SELECT x.member_id, x.from_org, x.to_org, x.from_path, x.to_path, 'pending', 'import', %s, %s, %s, ''
             {movers}
-              AND NOT EXISTS (SELECT 1 FROM members_transfer t WHERE t.member_id = m.id AND t.status = 'pending')""",
+              AND NOT EXISTS (SELECT 1 FROM members_transfer t WHERE t.member_id = x.member_id AND t.status = 'pending')""",
         [result.filename[:200], actor.pk, now],
     )
     result.transfers = cursor.rowcount
-    cursor.execute(f"SELECT s.line {movers} ORDER BY s.line LIMIT {MAX_LISTED_TRANSFERS}")
+    cursor.execute(f"SELECT x.line {movers} ORDER BY x.line LIMIT {MAX_LISTED_TRANSFERS}")
     result.transfer_lines = [r[0] for r in cursor.fetchall()]
+    cursor.execute(f"DROP TABLE IF EXISTS {MATCHES}")

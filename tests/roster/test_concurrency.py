@@ -1,0 +1,74 @@
+"""Two cadres importing overlapping rosters at the same moment never create one person twice."""
+
+import csv
+import io
+import threading
+
+import pytest
+from django.db import connection, connections
+
+from gonghui.core.models import Role
+from gonghui.members import imports
+from gonghui.members.imports import roster_import
+from gonghui.members.models import Member, Transfer
+from gonghui.stats import tallies
+from tests.factories import UserFactory, make_org, valid_id_number
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL"),
+]
+
+
+def roster(org_code: str, numbers: list[str]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["姓名", "身份证号", "工会代码"])
+    for i, number in enumerate(numbers):
+        writer.writerow([f"工人{i}", number, org_code])
+    return buffer.getvalue().encode()
+
+
+def test_overlapping_rosters_imported_at_once_create_each_person_once(transactional_db, monkeypatch):
+    nb = make_org(code="CNB", kind="city")
+    unions = [make_org(nb, code=f"CE{i}", kind="enterprise") for i in range(2)]
+    cadres = []
+    for union in unions:
+        cadre = UserFactory()
+        Role.objects.create(user=cadre, org=union, kind="cadre")
+        cadres.append(cadre)
+    shared = [valid_id_number() for _ in range(300)]
+    files = [roster(union.code, shared + [valid_id_number() for _ in range(100)]) for union in unions]
+
+    # Hold both imports until each has staged its file and looked for existing members,
+    # so both see the shared people as new and race to insert them.
+    barrier = threading.Barrier(2, timeout=20)
+    real_write = imports._write
+
+    def write_together(cursor, actor, result):
+        barrier.wait()
+        return real_write(cursor, actor, result)
+
+    monkeypatch.setattr(imports, "_write", write_together)
+    results = [None, None]
+
+    def run(i):
+        try:
+            results[i] = roster_import(actor=cadres[i], stream=io.BytesIO(files[i]), filename=f"r{i}.csv")
+        except Exception as exc:  # noqa: BLE001 - the test inspects it
+            results[i] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert all(not isinstance(r, Exception) for r in results), results
+    assert Member.objects.count() == 300 + 200  # the shared 300 once, each file's own 100
+    assert sum(r.imported for r in results) == 500
+    # Whoever lost the race for a shared person asked for a transfer instead.
+    assert sum(r.transfers for r in results) == 300 == Transfer.objects.count()
+    assert tallies.rebuild() == 0
