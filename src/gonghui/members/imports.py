@@ -37,6 +37,8 @@ STAGE_COLUMNS = (
     "region_code", "phone_hash", "phone_cipher", "phone_masked", "pii_key_id", "category", "is_new_form",
     "joined_on", "card_number",
 )
+STAGE_TYPES = ("int4", "int8", "text", "int8", "text", "text", "bytea", "text", "date", "text", "text", "text",
+               "bytea", "text", "text", "text", "bool", "date", "text")
 MAX_LISTED_TRANSFERS = 1_000
 
 
@@ -126,7 +128,10 @@ class _Stager:
             for r, pk in zip(self.buffer, ids, strict=True)
         )
         if self.vendor == "postgresql":
-            with self.cursor.cursor.copy(f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN") as copy:
+            # Binary COPY with declared types: no text escaping of the ciphertexts, no type guessing.
+            sql = f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
+            with self.cursor.cursor.copy(sql) as copy:
+                copy.set_types(STAGE_TYPES)
                 for record in records:
                     copy.write_row(record)
         else:
@@ -226,11 +231,12 @@ def _year(column: str) -> str:
 
 
 def _inserted_deltas(cursor) -> Counter:
-    """Tally deltas of the rows this import inserted (their staged id is now a member's id)."""
+    """Tally deltas of the rows this import inserted."""
     deltas: Counter = Counter()
-    inserted = f"FROM {STAGE} s JOIN members_member m ON m.id = s.id"
+    # Called once the match table holds every staged person who was not inserted.
+    inserted = f"FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)"
     for dim, key, where in (
-        ("all", "''", ""), ("new_form", "''", "WHERE s.is_new_form"), ("category", "s.category", "WHERE s.category <> ''"),
+        ("all", "''", ""), ("new_form", "''", "AND s.is_new_form"), ("category", "s.category", "AND s.category <> ''"),
         ("sex", "s.sex", ""), ("birth_year", _year("s.birth_date"), ""), ("joined_year", _year("s.joined_on"), ""),
     ):
         cursor.execute(f"SELECT s.org_path, {key}, COUNT(*) {inserted} {where} GROUP BY 1, 2")
