@@ -167,7 +167,8 @@ def test_the_rotate_command_moves_old_rows_to_the_current_key(tree, nb_cadre, cl
         call_command("pii_keys", "--rotate", stdout=out)
     assert "re-encrypted 3 members" in out.getvalue()
     entry = AuditEntry.objects.order_by("-seq").first()
-    assert (entry.action, entry.data) == ("pii.rotate", {"key_id": "k2", "members": 3})
+    assert (entry.action, entry.data) == ("pii.rotate", {"key_id": "k2", "members": 3, "accounts": 0,
+                                                         "applications": 0})
     with override_settings(PII_HMAC_KEY=HMAC_KEY, PII_ENCRYPTION_KEYS=K2):
         for i, member in enumerate(members):
             member.refresh_from_db()
@@ -235,3 +236,24 @@ def test_the_configured_log_handlers_redact():
     assert len(handlers) == 3
     for handler in handlers:
         assert any(isinstance(f, RedactPIIFilter) for f in handler.filters), handler
+
+
+def test_the_rotate_command_moves_account_mobiles_and_join_applications_too(tree, clear_keys):
+    from gonghui.core.services import account_for_verified_phone
+    from gonghui.members.models import JoinApplication
+    from gonghui.members.services import join_apply
+
+    with override_settings(PII_HMAC_KEY=HMAC_KEY, PII_ENCRYPTION_KEYS=K1):
+        applicant, _ = account_for_verified_phone(phone=PHONE)
+        application = join_apply(applicant=applicant, org=tree.yze, name="申", id_number=ID_NUMBER, employer="某公司")
+    out = io.StringIO()
+    with override_settings(PII_HMAC_KEY=HMAC_KEY, PII_ENCRYPTION_KEYS=f"{K2},{K1}"):
+        call_command("pii_keys", "--rotate", stdout=out)
+    assert "1 account mobiles and 1 join applications" in out.getvalue() and "none" in out.getvalue()
+    with override_settings(PII_HMAC_KEY=HMAC_KEY, PII_ENCRYPTION_KEYS=K2):
+        application = JoinApplication.objects.get(pk=application.pk)
+        assert application.pii_key_id == "k2"
+        assert pii.decrypt(application.id_cipher, key_id="k2", bound_to=application.id_hash) == ID_NUMBER
+        phone = applicant.phone
+        phone.refresh_from_db()
+        assert pii.decrypt(phone.phone_cipher, key_id="k2", bound_to=phone.phone_hash) == PHONE

@@ -15,9 +15,10 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
 from gonghui.core.api import ERRORS, NO_NUL
-from gonghui.members.models import Category, JoinApplication, JoinStatus, TransferStatus
+from gonghui.members.models import Category, JoinStatus, TransferStatus
 from gonghui.members.selectors import (
     applications_of,
+    as_own_request,
     join_get,
     join_of_applicant,
     join_queue,
@@ -155,11 +156,6 @@ class JoinQuery(Schema):
     page: int = Field(1, ge=1, le=10**9)
 
 
-def _mine(item, kind: str):
-    item.kind, item.when = kind, item.created_at if kind == "join" else item.requested_at
-    return item
-
-
 @joins_router.post("", response={201: MyRequestOut, **ERRORS},
                    summary="Apply to join a union (a worker, for themselves; needs a mobile verified on the web)")
 def join_create(request, payload: JoinIn):
@@ -167,7 +163,7 @@ def join_create(request, payload: JoinIn):
     if org is None:
         raise ValidationError({"org": "No union that takes members has this code."})
     result = join_apply(applicant=request.user, org=org, **payload.dict(exclude={"org"}))
-    return Status(201, _mine(result, "join" if isinstance(result, JoinApplication) else "transfer"))
+    return Status(201, as_own_request(result))
 
 
 @joins_router.get("/mine", response={200: list[MyRequestOut], **ERRORS},
@@ -182,7 +178,7 @@ def join_withdraw(request, join_id: int):
     application = join_of_applicant(user=request.user, pk=join_id)
     if application is None:
         raise Http404
-    return _mine(join_cancel(actor=request.user, application=application), "join")
+    return as_own_request(join_cancel(actor=request.user, application=application))
 
 
 @joins_router.get("", response={200: JoinPage, **ERRORS},

@@ -166,14 +166,19 @@ def applications_of(*, user) -> list:
     """
     if not user.is_authenticated:
         return []
-    joins = list(JoinApplication.objects.filter(applicant=user).select_related("org").order_by("-created_at")[:20])
-    transfers = list(Transfer.objects.filter(requested_by=user, source=TransferSource.JOIN)
-                     .select_related("to_org").order_by("-requested_at")[:20])
-    for join in joins:
-        join.kind, join.when = "join", join.created_at
-    for transfer in transfers:
-        transfer.kind, transfer.when = "transfer", transfer.requested_at
-    return sorted([*joins, *transfers], key=lambda item: item.when, reverse=True)
+    joins = JoinApplication.objects.filter(applicant=user).select_related("org").order_by("-created_at")[:20]
+    transfers = (Transfer.objects.filter(requested_by=user, source=TransferSource.JOIN)
+                 .select_related("to_org").order_by("-requested_at")[:20])
+    return sorted(map(as_own_request, [*joins, *transfers]), key=lambda item: item.when, reverse=True)
+
+
+def as_own_request(item: JoinApplication | Transfer) -> JoinApplication | Transfer:
+    """Mark a worker's application or transfer with ``kind`` and ``when`` (submitted), as 办事 lists them."""
+    if isinstance(item, JoinApplication):
+        item.kind, item.when = "join", item.created_at
+    else:
+        item.kind, item.when = "transfer", item.requested_at
+    return item
 
 
 # --- transfers: the receiving union's queue (转入) and the sending union's (转出) -------------------

@@ -1,6 +1,7 @@
 """``gonghui pii_keys``: fresh keys for a new installation, and re-encryption after a rotation."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from gonghui.core import audit, pii
 
@@ -8,7 +9,7 @@ from gonghui.core import audit, pii
 class Command(BaseCommand):
     help = (
         "Print freshly generated PII_HMAC_KEY and PII_ENCRYPTION_KEYS values for the environment of a "
-        "new installation. With --rotate, move every member's ciphertexts to the current (first) "
+        "new installation. With --rotate, move every member's, account mobile's and join application's ciphertexts to the current (first) "
         "encryption key, after it was put in front of the old ones."
     )
 
@@ -47,7 +48,33 @@ class Command(BaseCommand):
             for pk in batch:
                 moved += member_reencrypt(member=Member(pk=pk))
             last = batch[-1]
-        audit.record(actor=None, action="pii.rotate", data={"key_id": current, "members": moved})
-        left = Member.objects.exclude(pii_key_id=current).values("pii_key_id").distinct()
-        self.stdout.write(f"re-encrypted {moved} members under key {current!r}; "
-                          f"keys still in use besides it: {sorted(r['pii_key_id'] for r in left) or 'none'}")
+        from gonghui.core.models import AccountPhone
+        from gonghui.members.models import JoinApplication
+
+        accounts = _rekey(AccountPhone, [("phone_cipher", "phone_hash")], current)
+        applications = _rekey(JoinApplication, [("id_cipher", "id_hash"), ("phone_cipher", "phone_hash")], current)
+        audit.record(actor=None, action="pii.rotate",
+                     data={"key_id": current, "members": moved, "accounts": accounts, "applications": applications})
+        left = set()
+        for model in (Member, AccountPhone, JoinApplication):
+            left |= set(model.objects.exclude(pii_key_id=current).values_list("pii_key_id", flat=True).distinct())
+        self.stdout.write(f"re-encrypted {moved} members, {accounts} account mobiles and {applications} join "
+                          f"applications under key {current!r}; "
+                          f"keys still in use besides it: {sorted(left) or 'none'}")
+
+
+def _rekey(model, pairs: list[tuple[str, str]], current: str) -> int:
+    """Move each row's ciphertexts (cipher field, hash it is bound to) to the current key, row by row."""
+    moved = 0
+    for pk in list(model.objects.exclude(pii_key_id=current).values_list("pk", flat=True)):
+        with transaction.atomic():
+            row = model.objects.select_for_update().filter(pk=pk).exclude(pii_key_id=current).first()
+            if row is None:
+                continue
+            fields = {"pii_key_id": current}
+            for cipher, bound in pairs:
+                plain = pii.decrypt(getattr(row, cipher), key_id=row.pii_key_id, bound_to=getattr(row, bound))
+                fields[cipher], _kid = pii.encrypt(plain, bound_to=getattr(row, bound))
+            model.objects.filter(pk=pk).update(**fields)
+            moved += 1
+    return moved
