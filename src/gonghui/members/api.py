@@ -14,23 +14,10 @@ from gonghui.orgs.selectors import org_get
 router = Router(tags=["members"])
 
 
-class MemberOut(Schema):
-    id: int
-    name: str
-    org: str
-    org_name: str
-    id_number: str
-    phone: str
-    sex: str
-    # No birth date: the masked ID number hides exactly the birth date, and a reader who may not
-    # reveal ID numbers must not be able to rebuild one from the two.
-    category: str
-    is_new_form: bool
-    employer: str
-    joined_on: dt.date
-    left_on: dt.date | None
-    status: str
-    card_number: str | None
+class PersonOut(Schema):
+    """Resolvers for a person held in a union: the union's code and name, ID number and mobile masked.
+
+    Only resolvers, no fields, so each schema keeps its own field order."""
 
     @staticmethod
     def resolve_org(obj):
@@ -47,6 +34,25 @@ class MemberOut(Schema):
     @staticmethod
     def resolve_phone(obj):
         return obj.phone_masked
+
+
+class MemberOut(PersonOut):
+    id: int
+    name: str
+    org: str
+    org_name: str
+    id_number: str
+    phone: str
+    sex: str
+    # No birth date: the masked ID number hides exactly the birth date, and a reader who may not
+    # reveal ID numbers must not be able to rebuild one from the two.
+    category: str
+    is_new_form: bool
+    employer: str
+    joined_on: dt.date
+    left_on: dt.date | None
+    status: str
+    card_number: str | None
 
 
 class MemberPage(Schema):

@@ -15,6 +15,7 @@ from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
 from gonghui.core.api import ERRORS, NO_NUL
+from gonghui.members.api import PersonOut
 from gonghui.members.models import Category, JoinStatus, TransferStatus
 from gonghui.members.selectors import (
     applications_of,
@@ -95,7 +96,7 @@ class MyRequestOut(Schema):
         return obj.when
 
 
-class JoinOut(Schema):
+class JoinOut(PersonOut):
     """An application as its union's cadres see it (ID number and mobile masked)."""
 
     id: int
@@ -113,22 +114,6 @@ class JoinOut(Schema):
     decided_at: dt.datetime | None
     member: int | None = Field(None, description="the member record made on approval")
     card_number: str | None = None
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org.code
-
-    @staticmethod
-    def resolve_org_name(obj):
-        return obj.org.name
-
-    @staticmethod
-    def resolve_id_number(obj):
-        return obj.id_masked
-
-    @staticmethod
-    def resolve_phone(obj):
-        return obj.phone_masked
 
     @staticmethod
     def resolve_submitted_at(obj):
