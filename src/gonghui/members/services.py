@@ -278,6 +278,15 @@ def _require_pending(status: str, pending: str = "pending") -> None:
         raise ValidationError(_("This request has already been decided or withdrawn."), code="not_pending")
 
 
+def _decide(request: Transfer | JoinApplication, *, actor, status: str, **fields) -> None:
+    """Close a locked, pending request: the outcome, who decided and when, plus what the outcome
+    brings (the refusal's reason, the member made on approval)."""
+    request.status, request.decided_by, request.decided_at = status, actor, timezone.now()
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.save(update_fields=["status", *fields, "decided_by", "decided_at"])
+
+
 def _end_current_period(member: Member, *, until: dt.date, ended_by: str) -> None:
     """Keep the current period as history; a period that lasted no day leaves nothing."""
     if until > member.period_start:
@@ -407,8 +416,7 @@ def transfer_approve(*, actor, transfer: Transfer) -> Transfer:
         rejoined = _move(member, to_org=transfer.to_org, on=timezone.localdate(), changes=transfer.changes)
         if transfer.source == TransferSource.JOIN:
             _link_account(member, transfer.requested_by)
-        transfer.status, transfer.decided_by, transfer.decided_at = TransferStatus.APPROVED, actor, timezone.now()
-        transfer.save(update_fields=["status", "decided_by", "decided_at"])
+        _decide(transfer, actor=actor, status=TransferStatus.APPROVED)
         audit.record(actor=actor, action="member.transfer", obj=member, org_path=transfer.to_path,
                      data={"transfer": transfer.pk, "from": from_code, "to": transfer.to_org.code,
                            "rejoined": rejoined})
@@ -421,9 +429,7 @@ def transfer_refuse(*, actor, transfer: Transfer, reason: str) -> Transfer:
         transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
         require(actor, Perm.MANAGE, transfer.to_path)
         _require_pending(transfer.status)
-        transfer.status, transfer.reason = TransferStatus.REFUSED, reason
-        transfer.decided_by, transfer.decided_at = actor, timezone.now()
-        transfer.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        _decide(transfer, actor=actor, status=TransferStatus.REFUSED, reason=reason)
         audit.record(actor=actor, action="transfer.refuse", obj=transfer, org_path=transfer.to_path,
                      data={"member": transfer.member_id, "reason": reason})
     return transfer
@@ -519,9 +525,7 @@ def join_approve(*, actor, application: JoinApplication) -> Member:
             category=application.category, is_new_form=application.is_new_form, employer=application.employer,
         )
         _link_account(member, application.applicant)
-        application.status, application.member = JoinStatus.APPROVED, member
-        application.decided_by, application.decided_at = actor, timezone.now()
-        application.save(update_fields=["status", "member", "decided_by", "decided_at"])
+        _decide(application, actor=actor, status=JoinStatus.APPROVED, member=member)
         audit.record(actor=actor, action="join.approve", obj=application, org_path=application.org_path,
                      data={"member": member.pk, "card_number": member.card_number})
     return member
@@ -533,9 +537,7 @@ def join_refuse(*, actor, application: JoinApplication, reason: str) -> JoinAppl
         application = JoinApplication.objects.select_for_update().get(pk=application.pk)
         require(actor, Perm.MANAGE, application.org_path)
         _require_pending(application.status)
-        application.status, application.reason = JoinStatus.REFUSED, reason
-        application.decided_by, application.decided_at = actor, timezone.now()
-        application.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        _decide(application, actor=actor, status=JoinStatus.REFUSED, reason=reason)
         audit.record(actor=actor, action="join.refuse", obj=application, org_path=application.org_path,
                      data={"reason": reason})
     return application
