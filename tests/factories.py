@@ -69,6 +69,13 @@ def grant(user, org: Org, kind: str = "cadre") -> Role:
     return Role.objects.create(user=user, org=org, kind=kind)
 
 
+def make_cadre(org: Org, **fields):
+    """A new user holding the cadre role on ``org``."""
+    user = UserFactory(**fields)
+    grant(user, org)
+    return user
+
+
 def verified_account(phone: str, username: str | None = None):
     """A worker's account with a verified mobile, as an SMS code makes it (``account_for_verified_phone``)."""
     from gonghui.core.services import account_for_verified_phone

@@ -4,15 +4,15 @@ import threading
 from contextlib import contextmanager
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 
 from gonghui.core import audit
-from gonghui.core.models import Role
 from gonghui.members import services
 from gonghui.members.models import Member
 from gonghui.members.services import AlreadyAMember, member_create
 from gonghui.orgs.models import Org
-from tests.factories import UserFactory, make_org, valid_id_number
+from tests.concurrency import run_together
+from tests.factories import make_cadre, make_org, valid_id_number
 
 pytestmark = [
     pytest.mark.postgres,
@@ -24,32 +24,8 @@ pytestmark = [
 def two_districts(transactional_db):
     nb = make_org(code="CNB", kind="city")
     districts = [make_org(nb, code=f"CD{i}", kind="district") for i in range(2)]
-    cadres = []
-    for district in districts:
-        user = UserFactory()
-        Role.objects.create(user=user, org=district, kind="cadre")
-        cadres.append(user)
+    cadres = [make_cadre(district) for district in districts]
     return list(zip(cadres, districts, strict=True))
-
-
-def run_together(jobs):
-    """Run each job in its own thread and connection; return what each returned or raised."""
-    results = [None] * len(jobs)
-
-    def run(i, job):
-        try:
-            results[i] = job()
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i, job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return results
 
 
 @contextmanager

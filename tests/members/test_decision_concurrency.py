@@ -7,12 +7,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from gonghui.core import audit
-from gonghui.core.models import Role
 from gonghui.members.models import JoinApplication, JoinStatus, Member, MembershipPeriod, Transfer, TransferStatus
 from gonghui.members.services import join_apply, join_approve, join_refuse, transfer_approve, transfer_request
 from gonghui.stats import tallies
-from tests.factories import UserFactory, make_member, make_org, valid_id_number, verified_account
-from tests.members.test_concurrency import run_together
+from tests.concurrency import run_together
+from tests.factories import make_cadre, make_member, make_org, valid_id_number, verified_account
 
 pytestmark = [
     pytest.mark.postgres,
@@ -26,11 +25,7 @@ def union(transactional_db):
     district = make_org(city, code="XD", kind="district")
     enterprise = make_org(district, code="XE", kind="enterprise")
     other = make_org(city, code="XO", kind="enterprise")
-    cadres = []
-    for _ in range(4):
-        user = UserFactory()
-        Role.objects.create(user=user, org=district, kind="cadre")
-        cadres.append(user)
+    cadres = [make_cadre(district) for _ in range(4)]
     return enterprise, other, cadres
 
 

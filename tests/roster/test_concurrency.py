@@ -5,14 +5,14 @@ import io
 import threading
 
 import pytest
-from django.db import connection, connections
+from django.db import connection
 
-from gonghui.core.models import Role
 from gonghui.members import imports
 from gonghui.members.imports import roster_import
 from gonghui.members.models import Member, Transfer
 from gonghui.stats import tallies
-from tests.factories import UserFactory, make_org, valid_id_number
+from tests.concurrency import run_together
+from tests.factories import make_cadre, make_org, valid_id_number
 
 pytestmark = [
     pytest.mark.postgres,
@@ -32,11 +32,7 @@ def roster(org_code: str, numbers: list[str]) -> bytes:
 def test_overlapping_rosters_imported_at_once_create_each_person_once(transactional_db, monkeypatch):
     nb = make_org(code="CNB", kind="city")
     unions = [make_org(nb, code=f"CE{i}", kind="enterprise") for i in range(2)]
-    cadres = []
-    for union in unions:
-        cadre = UserFactory()
-        Role.objects.create(user=cadre, org=union, kind="cadre")
-        cadres.append(cadre)
+    cadres = [make_cadre(union) for union in unions]
     shared = [valid_id_number() for _ in range(300)]
     files = [roster(union.code, shared + [valid_id_number() for _ in range(100)]) for union in unions]
 
@@ -50,21 +46,9 @@ def test_overlapping_rosters_imported_at_once_create_each_person_once(transactio
         return real_write(cursor, actor, result)
 
     monkeypatch.setattr(imports, "_write", write_together)
-    results = [None, None]
-
-    def run(i):
-        try:
-            results[i] = roster_import(actor=cadres[i], stream=io.BytesIO(files[i]), filename=f"r{i}.csv")
-        except Exception as exc:  # noqa: BLE001 - the test inspects it
-            results[i] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together([lambda i=i: roster_import(actor=cadres[i], stream=io.BytesIO(files[i]),
+                                                      filename=f"r{i}.csv")
+                            for i in range(2)], timeout=60)
 
     assert all(not isinstance(r, Exception) for r in results), results
     assert Member.objects.count() == 300 + 200  # the shared 300 once, each file's own 100
