@@ -135,6 +135,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns on every request while collectstatic has not run yet
 STATICFILES_DIRS = [
     SRC_DIR / "static",  # the project's own CSS and JS (gonghui/…)
     ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
