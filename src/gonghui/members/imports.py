@@ -185,6 +185,13 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
                     progress(result.rows)
             stager.flush()
             cursor.execute(f"CREATE INDEX {STAGE}_hash ON {STAGE} (id_hash, line)")
+            if connection.vendor == "postgresql":
+                # A temporary table has no statistics until analysed, and with the default
+                # random_page_cost (spinning disks) the planner scans all three million members
+                # to match a file of 50,000 (2.6 s) rather than probe the hash index (0.5 s).
+                # For this transaction only; a file of a million rows still gets the hash join.
+                cursor.execute(f"ANALYZE {STAGE}")
+                cursor.execute("SET LOCAL random_page_cost = 1.1")
             _report_duplicates(cursor, result)
             if result.refused:
                 raise _Refused
