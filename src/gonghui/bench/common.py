@@ -6,6 +6,7 @@ import resource
 import statistics
 from dataclasses import dataclass, field
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 
@@ -31,7 +32,15 @@ def peak_rss_mb() -> float:
 
 
 def percentile(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    if len(ordered) == 1:
-        return ordered[0]
-    return statistics.quantiles(ordered, n=100, method="inclusive")[int(p) - 1]
+    if len(samples) == 1:
+        return samples[0]
+    return statistics.quantiles(samples, n=100, method="inclusive")[int(p) - 1]
+
+
+def bench_actor():
+    """The user the benchmarks act as: a superuser (created when the database has none)."""
+    User = get_user_model()
+    user = User.objects.filter(is_superuser=True, is_active=True).first()
+    if user is None:
+        user = User.objects.create(username="bench", is_superuser=True, is_active=True)
+    return user

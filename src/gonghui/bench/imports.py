@@ -24,11 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.utils import timezone
 
-from gonghui.bench.common import Metric, peak_rss_mb
+from gonghui.bench.common import Metric, bench_actor, peak_rss_mb
 from gonghui.core.ids import make_id_number
 from gonghui.members.imports import roster_import
 from gonghui.orgs.models import FEDERATION_KINDS, Org
@@ -40,14 +39,6 @@ HEADER = ["姓名", "身份证号", "手机号", "工会代码", "入会日期",
 CATEGORIES = ["", "", "", "", "快递员", "网约送餐员", "货车司机", "保安员", "家政服务员"]
 IMPORT_EXPORT_ROWS = 20_000
 DAYS = 365 * 40
-
-
-def _bench_actor():
-    User = get_user_model()
-    user = User.objects.filter(is_superuser=True, is_active=True).first()
-    if user is None:
-        user = User.objects.create(username="bench", is_superuser=True, is_active=True)
-    return user
 
 
 def write_roster(path: Path, rows: int, org_codes: list[str], seed: int = 20261121) -> None:
@@ -183,7 +174,7 @@ def run(rows: int, *, with_import_export: bool = True) -> list[Metric]:
     if not grassroots:
         raise RuntimeError("No grassroots unions in the database: run `gonghui demo` first.")
     orgs = {code: (pk, path) for code, pk, path in grassroots}
-    actor = _bench_actor()
+    actor = bench_actor()
     metrics: list[Metric] = []
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "roster.csv"

@@ -11,8 +11,7 @@ import time
 
 from django.test import Client
 
-from gonghui.bench.common import Metric, percentile
-from gonghui.bench.imports import _bench_actor
+from gonghui.bench.common import Metric, bench_actor, percentile
 from gonghui.core.services import api_token_issue
 from gonghui.members.models import Member
 from gonghui.orgs.models import Org, OrgKind
@@ -36,7 +35,7 @@ def _levels() -> list[tuple[str, Org]]:
 
 def run(repeat: int = 50) -> list[Metric]:
     client = Client()
-    token = api_token_issue(user=_bench_actor())
+    token = api_token_issue(user=bench_actor())
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     members = Member.objects.count()
     metrics = []

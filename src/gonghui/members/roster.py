@@ -38,7 +38,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("name", "id_number")
 COLUMN_LABELS = {"name": "姓名", "id_number": "身份证号", "phone": "手机号", "org": "工会代码",
-                 "joined_on": "入会日期", "is_new_form": "新就业形态", "category": "群体", "file": "文件"}
+                 "joined_on": "入会日期", "is_new_form": "新就业形态", "category": "群体"}
 
 # The Chinese names cadres write in the 群体 column (the template offers them as a list).
 CATEGORY_BY_NAME: dict[str, str] = {
