@@ -4,11 +4,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from gonghui.stats import activity
 from tests.factories import make_member, make_org
 
 # token + user, the union, the caller's roles, then the endpoint's own reads
 MEMBER_PAGE_QUERIES = 5  # … count, page with unions joined
-STATS_QUERIES = 5  # … orgs aggregate, the subtree tallies (another day: members aggregate, joined per year)
+# … orgs aggregate, the subtree tallies (another day: members aggregate, joined per year), the
+# period's activity rows, and one query for each module with live figures (distinct people)
+STATS_QUERIES = 6 + sum(1 for source in activity.SOURCES.values() if source.live)
 DETAIL_QUERIES = 4  # … parent code
 
 

@@ -24,7 +24,7 @@ from gonghui.core import audit
 from gonghui.stats import tallies
 from gonghui.core.models import AuditEntry, Role, RoleKind
 from gonghui.core.paths import subtree_q, upper_bound
-from gonghui.demo import bulk
+from gonghui.demo import bulk, extensions
 from gonghui.demo.calibration import CITY_CODE, DemoError, Figures, Plan, make_plan
 from gonghui.demo.identity import IdSpace, city_regions, district_regions
 from gonghui.demo.people import MemberRows
@@ -77,6 +77,7 @@ def demo_load(*, scale: Decimal, password: str, log: Log = lambda _: None) -> De
         nb, rows = _build(plan, log)
         log("Counting the subtree tallies …")
         tallies.rebuild()
+        extensions.load_all(plan, nb, log)
         logins = ensure_users(password=password, nb=nb)
         replaced = existing.scale if existing else None
         audit.record(actor=None, action=ACTION, obj=nb, org_path=nb.path, data={
@@ -163,6 +164,7 @@ def _remove(nb: Org) -> None:
     """Delete the demo's members and unions, and what other apps hang on them, set-based."""
     members = Member.objects.filter(subtree_q(nb.path, "org_path"))
     try:
+        extensions.remove_all(nb)
         _detach(Member, members)
         lower, upper = nb.path, upper_bound(nb.path)
         table = connection.ops.quote_name(Member._meta.db_table)

@@ -1,4 +1,5 @@
 import datetime as dt
+from decimal import Decimal
 
 from ninja import Field, Query, Router, Schema
 from pydantic import model_validator
@@ -6,6 +7,7 @@ from pydantic_core import PydanticCustomError
 
 from gonghui.core.api import ERRORS
 from gonghui.orgs.selectors import org_children, org_get, org_parent_code
+from gonghui.stats.activity import period_figures
 from gonghui.stats.selectors import subtree_stats
 
 router = Router(tags=["orgs"])
@@ -57,6 +59,18 @@ class StatsOut(Schema):
     on: str
     period_from: dt.date | None = Field(None, alias="from")
     period_to: dt.date | None = Field(None, alias="to")
+    # Activity in the period (all recorded time when from/to are left out); amounts in yuan.
+    cases_received: int = Field(0, description="dispute cases received (intake date in the period)")
+    cases_settled: int = Field(0, description="dispute cases settled by an agreement")
+    cases_referred_in: int = Field(0, description="cases entrusted by courts and arbitration commissions")
+    legal_aid_cases: int = Field(0, description="legal-aid requests taken on")
+    amount_recovered: Decimal = Field(Decimal("0.00"), description="yuan agreed to workers in settled cases")
+    aid_enrolments: int = Field(0, description="mutual-aid enrolments (人次)")
+    aid_payouts: int = Field(0, description="mutual-aid payouts (人次)")
+    aid_paid_amount: Decimal = Field(Decimal("0.00"), description="yuan paid out by mutual aid")
+    aid_paid_members: int = Field(0, description="distinct members paid by mutual aid")
+    breakdown: dict[str, dict[str, dict[str, dict]]] = Field(
+        default_factory=dict, description="metric → dimension → key → {n, amount}")
 
 
 def _with_parent(org):
@@ -81,6 +95,6 @@ def org_children_list(request, code: str):
 @router.get("/{code}/stats", response={200: StatsOut, **ERRORS}, by_alias=True, summary="Statistics of a union's whole subtree")
 def org_stats(request, code: str, params: Query[StatsQuery]):
     org = org_get(user=request.user, code=code)
-    # Activity figures of the period come from the modules that record activity (disputes, mutual
-    # aid…); membership is counted as of ``on``.
-    return {**subtree_stats(org=org, on=params.on), "from": params.from_, "to": params.to}
+    # Membership is counted as of ``on``; the modules' activity (disputes, mutual aid…) over the period.
+    return {**subtree_stats(org=org, on=params.on), **period_figures(org.path, params.from_, params.to),
+            "from": params.from_, "to": params.to}

@@ -20,3 +20,31 @@ class Tally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.dim}:{self.key} = {self.n}"
+
+
+class Activity(models.Model):
+    """What a union's whole subtree did on one day, for one metric: a count and an amount.
+
+    ``("0001", 2022-03-01, "cases_settled", "claim", "unpaid_wages") → n=3, amount=41,000.00``.
+    The total of a metric has ``dim = key = ""``; breakdowns (by claim type, by product…) use
+    their own ``dim``. Modules write deltas in the same transaction as the event they count
+    (``gonghui.stats.activity.add``); a period's figures are one index range per subtree root,
+    whatever the subtree's size. ``gonghui stats rebuild`` recomputes them from the modules' tables.
+    """
+
+    path = models.CharField(max_length=255)
+    metric = models.CharField(max_length=32)
+    dim = models.CharField(max_length=16, blank=True)
+    key = models.CharField(max_length=32, blank=True)
+    day = models.DateField()
+    n = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["path", "metric", "dim", "key", "day"], name="activity_unique"),
+        ]
+        indexes = [models.Index(fields=["path", "day"], name="activity_period_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.day} {self.metric} {self.dim}:{self.key} = {self.n} / {self.amount}"
