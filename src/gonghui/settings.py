@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "gonghui.stats",
     "gonghui.staff",
     "gonghui.portal",
+    "gonghui.disputes",
+    "gonghui.mutualaid",
 ]
 
 MIDDLEWARE = [

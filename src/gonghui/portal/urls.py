@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from gonghui.portal import joining, views
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("logout/", views.MemberLogoutView.as_view(), name="logout"),
     path("services/", views.services, name="services"),
     path("me/", views.me, name="me"),
+    path("disputes/", include("gonghui.disputes.portal_urls")),
+    path("aid/", include("gonghui.mutualaid.portal_urls")),
 ]

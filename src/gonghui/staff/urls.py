@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from gonghui.members import queue_views
 from gonghui.members import views as member_views
@@ -36,4 +36,6 @@ urlpatterns = [
     path("transfers/<int:pk>/approve/", queue_views.transfer_decide, {"decision": "approve"}, name="transfer_approve"),
     path("transfers/<int:pk>/refuse/", queue_views.transfer_decide, {"decision": "refuse"}, name="transfer_refuse"),
     path("transfers/<int:pk>/cancel/", queue_views.transfer_decide, {"decision": "cancel"}, name="transfer_cancel"),
+    path("disputes/", include("gonghui.disputes.staff_urls")),
+    path("aid/", include("gonghui.mutualaid.staff_urls")),
 ]

@@ -1,0 +1,4 @@
+"""Member pages of this module, under /disputes/ (names: portal:disputes:…)."""
+
+app_name = "disputes"
+urlpatterns: list = []

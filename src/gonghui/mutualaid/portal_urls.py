@@ -1,0 +1,4 @@
+"""Member pages of this module, under /aid/ (names: portal:mutualaid:…)."""
+
+app_name = "mutualaid"
+urlpatterns: list = []
