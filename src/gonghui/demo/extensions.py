@@ -6,8 +6,9 @@ replaces this one. A module registers one ``Extension`` from its AppConfig.ready
 
     extensions.register(Extension("disputes", load=load_demo_cases, remove=remove_demo_cases))
 
-``load(plan, nb, log)`` runs after the members and the subtree tallies are in place and must be
-deterministic for a given plan; ``remove(nb)`` deletes what ``load`` made under ``nb``'s subtree,
+``load(plan, nb, log, password)`` runs after the members and the subtree tallies are in place
+and must be deterministic for a given plan (``password`` is the demo logins' password, for any
+login the module adds, e.g. a mediator); ``remove(nb)`` deletes what ``load`` made under ``nb``'s subtree,
 set-based, before the demo's members and unions go. Extensions run in registration order (the
 order of INSTALLED_APPS) and are removed in reverse.
 """
@@ -23,7 +24,7 @@ Log = Callable[[str], None]
 @dataclass(frozen=True)
 class Extension:
     name: str
-    load: Callable  # (plan: Plan, nb: Org, log: Log) -> None
+    load: Callable  # (plan: Plan, nb: Org, log: Log, password: str) -> None
     remove: Callable  # (nb: Org) -> None
 
 
@@ -34,9 +35,9 @@ def register(extension: Extension) -> None:
     EXTENSIONS[extension.name] = extension
 
 
-def load_all(plan, nb, log: Log) -> None:
+def load_all(plan, nb, log: Log, password: str) -> None:
     for extension in EXTENSIONS.values():
-        extension.load(plan, nb, log)
+        extension.load(plan, nb, log, password)
 
 
 def remove_all(nb) -> None:

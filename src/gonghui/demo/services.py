@@ -77,7 +77,7 @@ def demo_load(*, scale: Decimal, password: str, log: Log = lambda _: None) -> De
         nb, rows = _build(plan, log)
         log("Counting the subtree tallies …")
         tallies.rebuild()
-        extensions.load_all(plan, nb, log)
+        extensions.load_all(plan, nb, log, password)
         logins = ensure_users(password=password, nb=nb)
         replaced = existing.scale if existing else None
         audit.record(actor=None, action=ACTION, obj=nb, org_path=nb.path, data={
