@@ -144,6 +144,29 @@ class TestHomeAndStats:
         html = client.get("/staff/stats/?org=YZ&on=2099-01-01").content.decode()
         assert "请选择今天或以前的日期" in html
 
+    def test_the_stats_page_shows_the_work_of_a_period(self, client, yz_cadre, tree, monkeypatch):
+        import datetime as dt
+        from decimal import Decimal
+
+        from gonghui.stats import activity
+
+        metrics = {"cases_settled": "count", "amount_recovered": "amount"}
+        monkeypatch.setattr(activity, "SOURCES", {"t": activity.Source("t", metrics, recount=activity.Deltas)})
+
+        deltas = activity.Deltas()
+        deltas.add(tree.yze.path, dt.date(2022, 3, 1), "cases_settled", n=2)
+        deltas.add(tree.yze.path, dt.date(2022, 3, 1), "amount_recovered", amount=Decimal("123456.00"))
+        deltas.add(tree.ble.path, dt.date(2022, 3, 1), "cases_settled", n=5)  # another district
+        deltas.add(tree.yze.path, dt.date(2023, 1, 1), "cases_settled", n=7)  # after the period
+        activity.add(deltas)
+        client.force_login(yz_cadre)
+        html = client.get("/staff/stats/?org=YZ&start=2022-01-01&end=2022-12-31").content.decode()
+        assert 'data-testid="kpi-cases_settled">2<' in html
+        assert 'data-testid="kpi-amount_recovered">12.35' in html  # 万元
+        html = client.get("/staff/stats/?org=YZ&start=2023-01-01&end=2022-12-31").content.decode()
+        assert 'role="alert"' in html  # a period ending before it starts is refused …
+        assert 'data-testid="kpi-cases_settled">0<' in html  # … and this year is shown instead
+
 
 class TestOrgPages:
     def test_an_org_page_shows_facts_and_children_with_member_counts(self, client, yz_cadre, yz_member, tree):

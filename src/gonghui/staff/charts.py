@@ -42,6 +42,27 @@ def kpi_cards(stats: dict, previous: dict | None = None) -> list[dict]:
     ]
 
 
+def activity_cards(figures: dict) -> list[dict]:
+    """The period's work of the modules: disputes and mutual aid, from ``period_figures``."""
+    cases, people = pgettext("unit", "cases"), pgettext("unit", "people")
+    times = pgettext("unit", "person-times")
+
+    def card(key, label, unit, icon, *, wan=False):
+        return {"key": key, "label": label, "value": figures.get(key, 0), "unit": unit, "icon": icon,
+                "change": None, "wan": wan}
+
+    return [
+        card("cases_received", _("Dispute cases received"), cases, "inbox"),
+        card("cases_settled", _("Dispute cases settled"), cases, "check2-circle"),
+        card("amount_recovered", _("Recovered for workers"), "", "cash-coin", wan=True),
+        card("legal_aid_cases", _("Legal-aid cases"), cases, "bank"),
+        card("aid_enrolments", _("Mutual-aid enrolments"), times, "shield-plus"),
+        card("aid_payouts", _("Mutual-aid payouts"), times, "heart-pulse"),
+        card("aid_paid_amount", _("Mutual aid paid"), "", "wallet2", wan=True),
+        card("aid_paid_members", _("Members helped by mutual aid"), people, "person-heart"),
+    ]
+
+
 def _spec(key: str, kind: str, title: str, rows: list[tuple[str, int]], *, series: str) -> dict:
     total = sum(value for _label, value in rows)
     return {

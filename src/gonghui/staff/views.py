@@ -19,7 +19,8 @@ from gonghui.staff.access import (
     set_current_org,
     staff_required,
 )
-from gonghui.staff.charts import kpi_cards, stats_charts
+from gonghui.staff.charts import activity_cards, kpi_cards, stats_charts
+from gonghui.stats.activity import period_figures
 from gonghui.stats.selectors import subtree_stats
 
 
@@ -55,8 +56,14 @@ def home(request):
     return render_staff(request, "staff/home.html", context, org=org, section="home")
 
 
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class StatsFilter(forms.Form):
-    on = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    on = forms.DateField(label=_("As of"), required=False, widget=_date_input())
+    start = forms.DateField(label=_("Work from"), required=False, widget=_date_input())
+    end = forms.DateField(label=_("to"), required=False, widget=_date_input())
 
     def clean_on(self):
         day = self.cleaned_data["on"]
@@ -64,14 +71,29 @@ class StatsFilter(forms.Form):
             raise forms.ValidationError(_("Choose a day that is not in the future."))
         return day
 
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end of the period must not be before its start."))
+        return data
+
+    def period(self) -> tuple[dt.date, dt.date]:
+        """The period asked for; this year up to today when left out (or invalid)."""
+        today = timezone.localdate()
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return data.get("start") or today.replace(month=1, day=1), data.get("end") or today
+
 
 @staff_required
 def stats(request):
     org = get_org_or_403(request, request.GET["org"]) if request.GET.get("org") else current_org(request)
     form = StatsFilter(request.GET or None)
     on = form.cleaned_data["on"] if form.is_valid() else None
-    context = {"org": org, "form": form}
+    start, end = form.period()
+    context = {"org": org, "form": form, "start": start, "end": end}
     if org is not None:
         figures = subtree_stats(org=org, on=on)
-        context.update(stats=figures, kpis=kpi_cards(figures), charts=stats_charts(figures))
+        work = period_figures(org.path, start, end)
+        context.update(stats=figures, kpis=kpi_cards(figures), charts=stats_charts(figures),
+                       work_kpis=activity_cards(work))
     return render_staff(request, "staff/stats.html", context, org=org, section="stats")
