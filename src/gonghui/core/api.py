@@ -2,11 +2,11 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from gonghui.core.services import api_token_issue, api_token_user
+from gonghui.core.services import api_token_get, api_token_issue, api_token_revoke
 
 
 class ErrorOut(Schema):
@@ -24,10 +24,11 @@ class BearerAuth(HttpBearer):
     def authenticate(self, request, token):
         if len(token) > 200:  # ours are 46 characters; do not hash megabytes
             return None
-        user = api_token_user(token)
-        if user is not None:
-            request.user = user
-        return user
+        found = api_token_get(token)
+        if found is None:
+            return None
+        request.user, request.api_token = found.user, found
+        return found.user
 
 
 router = Router(tags=["auth"])
@@ -63,3 +64,10 @@ def token(request, payload: TokenIn):
     # up to a lock-out) and records last_login.
     user_logged_in.send(sender=user.__class__, request=request, user=user)
     return {"token": api_token_issue(user=user)}
+
+
+@router.delete("/token", response={204: None, 401: ErrorOut}, summary="Revoke the token sent with this request")
+def token_revoke(request):
+    """Log out of the API: the bearer token of this request stops working at once."""
+    api_token_revoke(token=request.api_token)
+    return Status(204, None)

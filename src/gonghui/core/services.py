@@ -32,13 +32,23 @@ def api_token_issue(*, user) -> str:
     return raw
 
 
-def api_token_user(raw: str):
-    token = (
+def api_token_get(raw: str) -> ApiToken | None:
+    """The live token (not expired, not revoked, of an active user) with this value; None otherwise."""
+    return (
         ApiToken.objects.select_related("user")
         .filter(key_hash=token_digest(raw), expires_at__gt=timezone.now(), user__is_active=True)
         .first()
     )
-    return token.user if token else None
+
+
+def api_token_revoke(*, token: ApiToken) -> bool:
+    """Revoke a token (its holder logs out of the API): the row goes. False when it was gone already."""
+    with transaction.atomic():
+        deleted, _rows = ApiToken.objects.filter(pk=token.pk).delete()
+        if deleted:
+            audit.record(actor=token.user, action="auth.token_revoke", obj=token.user,
+                         data={"issued": token.created_at.isoformat()})
+    return bool(deleted)
 
 
 # --- accounts by mobile ------------------------------------------------------------------------
