@@ -235,4 +235,9 @@ LOGGING = {
 
 # How many rows a list page shows.
 PAGE_SIZE = 50
+
+# Disputes: the monthly minimum wage where no district has its own row (disputes.MinimumWage).
+# Zhejiang's first tier, which covers Ningbo's districts, in force since 2024-01-01.
+DISPUTES_MINIMUM_WAGE = {"amount": "2490.00", "valid_from": "2024-01-01",
+                         "source": "浙江省最低工资标准（第一档，2024-01-01起）"}
 PII_DEV_KEYS_ALLOWED = DEBUG and not PII_HMAC_KEY

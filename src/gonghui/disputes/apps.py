@@ -5,3 +5,15 @@ class DisputesConfig(AppConfig):
     name = "gonghui.disputes"
     label = "disputes"
     verbose_name = "Labour-dispute mediation"
+
+    def ready(self):
+        from gonghui.disputes import services
+        from gonghui.stats import activity
+
+        activity.register(activity.Source(name="disputes", metrics=services.METRICS, recount=services.recount))
+        try:
+            from gonghui.demo import extensions
+            from gonghui.disputes import demo
+        except ImportError:  # the demo module is optional while it is being written
+            return
+        extensions.register(extensions.Extension("disputes", load=demo.load, remove=demo.remove))
