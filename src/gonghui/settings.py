@@ -170,6 +170,8 @@ TASKS = {"default": {"BACKEND": _TASK_BACKENDS.get(_tasks_backend, _tasks_backen
 # Roster uploads on the workbench (批量导入): the largest file accepted, in MB. Put the same limit
 # (or a little more) on the reverse proxy (nginx client_max_body_size) so a larger body stops early.
 ROSTER_UPLOAD_MAX_MB = env_int("ROSTER_UPLOAD_MAX_MB", 50)
+# `gonghui cleanup`: roster import jobs (and their files) and abandoned SMS sign-ups older than this go.
+CLEANUP_AFTER_DAYS = env_int("CLEANUP_AFTER_DAYS", 30)
 
 # SMS codes (online joining, member login): who sends them and how they are limited (gonghui.core.sms).
 # The console sender logs the code (development); production names a class that calls the SMS gateway.
