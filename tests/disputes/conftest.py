@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from gonghui.disputes import services
 from gonghui.disputes.models import MediationRoom, RoomLevel, StaffKind
+from tests.api.conftest import api_as  # noqa: F401  (fixture)
 from tests.factories import UserFactory, system_user, valid_id_number
 
 

@@ -54,7 +54,7 @@ from gonghui.disputes.models import (
 )
 from gonghui.members.models import Category, Member
 from gonghui.members.services import protect_id_number, protect_phone
-from gonghui.orgs.models import Org
+from gonghui.orgs.models import FEDERATION_KINDS, Org
 from gonghui.stats import activity
 
 CENT = Decimal("0.01")
@@ -247,6 +247,8 @@ def case_open(*, actor, org: Org, channel: str, applicant_name: str, employer_na
     if channel == Channel.ONLINE:
         if actor is None or not actor.is_authenticated:
             raise PermissionDenied(_("Log in to apply for mediation."))
+        if org.kind not in FEDERATION_KINDS:
+            raise ValidationError({"org": _("Apply at the service centre of a district or township union.")})
     else:
         require(actor, Perm.MANAGE, org.path)
     now = timezone.now()
