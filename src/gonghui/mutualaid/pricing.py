@@ -1,0 +1,291 @@
+"""The batch pricing engine: every received settlement record matched, priced and paid exactly once.
+
+Work is taken in chunks, each in its own transaction:
+
+1. take up to ``chunk`` records still ``received``, in person order, with ``FOR UPDATE SKIP LOCKED``
+   (PostgreSQL): a second worker on the same feed takes the next records, never the same ones;
+2. find the people (by ID hash), their enrolments and the plans in a few set queries, and decide
+   each record: a reason code (not_a_member, not_enrolled, not_covered_dates, duplicate) or the
+   enrolment that pays;
+3. create the missing ledger rows (ON CONFLICT DO NOTHING) and lock the chunk's ledger rows in one
+   order; what each person was paid this year is read under that lock, so a person whose records
+   fall in two workers' chunks is priced by one worker after the other;
+4. price in memory with ``rules.price`` (the same function as a claim review), the ledger kept in a
+   dict for the chunk;
+5. write: payouts by multi-row INSERT … ON CONFLICT (settlement_id) DO NOTHING RETURNING (a
+   conflict means a record was paid already: the chunk is rolled back), records' status by one
+   UPDATE per outcome, ledgers by one UPDATE … FROM (VALUES …), statistics deltas summed for the
+   chunk, the feed's counters, one audit line.
+
+A crash rolls back the chunk in progress; committed chunks stay priced; running again finishes
+the rest. Nothing is paid twice: a record leaves ``received`` in the transaction that writes its
+payout, and the payout is unique per settlement record.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from gonghui.core import audit
+from gonghui.members.models import Member
+from gonghui.mutualaid import rules
+from gonghui.mutualaid.models import (
+    Enrolment,
+    Ledger,
+    Payout,
+    PayoutStatus,
+    Plan,
+    Reason,
+    SettlementFeed,
+    SettlementRecord,
+    SettlementStatus,
+)
+from gonghui.mutualaid.services import PRODUCT_GROUP, payout_deltas, pick_cover
+from gonghui.stats import activity
+
+CHUNK = 20_000
+IN_BATCH = 5_000  # values per IN (...) list: SQLite allows 32,766 parameters per statement
+INSERT_ROWS = 1_000  # rows per multi-row INSERT / UPDATE … FROM VALUES
+ZERO = Decimal("0.00")
+
+
+@dataclass
+class PricingResult:
+    records: int = 0
+    priced: int = 0
+    rejected: int = 0
+    payouts: int = 0  # payouts with an amount above zero
+    amount: Decimal = ZERO
+    chunks: int = 0
+    seconds: float = 0.0
+    by_reason: Counter = field(default_factory=Counter)
+
+    def add(self, other: PricingResult) -> None:
+        self.records += other.records
+        self.priced += other.priced
+        self.rejected += other.rejected
+        self.payouts += other.payouts
+        self.amount += other.amount
+        self.chunks += other.chunks
+        self.by_reason.update(other.by_reason)
+
+
+def _in_parts(values):
+    values = list(values)
+    for start in range(0, len(values), IN_BATCH):
+        yield values[start:start + IN_BATCH]
+
+
+class _Plans:
+    """Plans (and their parsed rules) by id, loaded once per run."""
+
+    def __init__(self):
+        self.by_id: dict[int, tuple[Plan, rules.Rule]] = {}
+
+    def get(self, plan_id: int) -> tuple[Plan, rules.Rule]:
+        if plan_id not in self.by_id:
+            plan = Plan.objects.get(pk=plan_id)
+            self.by_id[plan_id] = (plan, rules.Rule.of(plan))
+        return self.by_id[plan_id]
+
+    def load(self, ids) -> None:
+        missing = [i for i in set(ids) if i not in self.by_id]
+        for plan in Plan.objects.filter(pk__in=missing):
+            self.by_id[plan.pk] = (plan, rules.Rule.of(plan))
+
+
+def price_received(*, feed_id: int | None = None, chunk: int = CHUNK, on: dt.date | None = None, actor=None,
+                   progress: Callable[[PricingResult], None] | None = None) -> PricingResult:
+    """Price every received record (of one feed, or all) until none is left; return the totals.
+
+    ``on`` is the payouts' decision day (today; demo and bench loads give past days).
+    ``progress`` is called after each committed chunk with the running totals.
+    """
+    started = time.monotonic()
+    total = PricingResult()
+    plans = _Plans()
+    day = on or timezone.localdate()
+    while True:
+        with transaction.atomic():
+            part = _price_chunk(feed_id=feed_id, chunk=chunk, day=day, plans=plans, actor=actor)
+        if part.records == 0:
+            break
+        total.add(part)
+        if progress is not None:
+            progress(total)
+    total.seconds = time.monotonic() - started
+    return total
+
+
+def _take(feed_id: int | None, chunk: int) -> list[tuple]:
+    qs = SettlementRecord.objects.filter(status=SettlementStatus.RECEIVED)
+    if feed_id is not None:
+        qs = qs.filter(feed_id=feed_id)
+    if connection.features.has_select_for_update_skip_locked:
+        qs = qs.select_for_update(skip_locked=True)
+    return list(qs.order_by("id_hash", "discharged_on", "settlement_id").values_list(
+        "id", "id_hash", "product", "hospital", "admitted_on", "discharged_on", "self_pay_in", "feed_id")[:chunk])
+
+
+def _price_chunk(*, feed_id: int | None, chunk: int, day: dt.date, plans: _Plans, actor) -> PricingResult:
+    result = PricingResult()
+    rows = _take(feed_id, chunk)
+    if not rows:
+        return result
+    result.records, result.chunks = len(rows), 1
+    hashes = sorted({r[1] for r in rows})
+    member_of: dict[str, int] = {}
+    for part in _in_parts(hashes):
+        member_of.update((h, pk) for pk, h in Member.objects.filter(id_hash__in=part).values_list("pk", "id_hash"))
+    products = {p for r in rows for p in PRODUCT_GROUP[r[2]]}
+    enrolments: dict[int, list[tuple]] = defaultdict(list)
+    for part in _in_parts(sorted(set(member_of.values()))):
+        for e in (Enrolment.objects.filter(member_id__in=part, plan__product__in=products)
+                  .values_list("id", "member_id", "plan_id", "org_path", "enrolled_on", "plan__product",
+                               "plan__cover_start", "plan__cover_end")):
+            enrolments[e[1]].append(e)
+    plans.load({e[2] for es in enrolments.values() for e in es})
+
+    outcome: dict[int, str] = {}  # record id → reason code, for rejected records
+    matched: list[tuple[tuple, tuple]] = []  # (record, enrolment)
+    for r in rows:
+        member_id = member_of.get(r[1])
+        if member_id is None:
+            outcome[r[0]] = Reason.NOT_A_MEMBER
+            continue
+        group = PRODUCT_GROUP[r[2]]
+        candidates = [(e[6], e[7], e[4], e) for e in enrolments.get(member_id, ()) if e[5] in group]
+        enrolment, code = pick_cover(candidates, r[5])
+        if enrolment is None:
+            outcome[r[0]] = code
+        else:
+            matched.append((r, enrolment))
+
+    ledgers: dict[tuple[int, str], list] = {}
+    if matched:
+        keys = sorted({(e[2], r[1], e[1]) for r, e in matched})
+        Ledger.objects.bulk_create([Ledger(plan_id=p, person_hash=h, member_id=m) for p, h, m in keys],
+                                   ignore_conflicts=True, batch_size=INSERT_ROWS)
+        wanted = {(p, h) for p, h, _m in keys}
+        plan_ids = sorted({p for p, _h in wanted})
+        for part in _in_parts(sorted({h for _p, h in wanted})):
+            locked = (Ledger.objects.select_for_update().filter(person_hash__in=part, plan_id__in=plan_ids)
+                      .order_by("id").values_list("id", "plan_id", "person_hash", "paid_total", "payouts"))
+            for pk, plan_id, h, paid, n in locked:
+                if (plan_id, h) in wanted:
+                    ledgers[(plan_id, h)] = [pk, paid, n, False]
+        # Stays already priced (this chunk's people only), read under the ledger locks.
+        seen: set[tuple] = set()
+        for part in _in_parts(sorted({r[1] for r, _e in matched})):
+            seen.update(SettlementRecord.objects.filter(id_hash__in=part, status=SettlementStatus.PRICED)
+                        .values_list("id_hash", "product", "hospital", "admitted_on", "discharged_on"))
+
+    now = timezone.now()
+    payouts: list[tuple] = []
+    priced_ids: list[int] = []
+    deltas = activity.Deltas()
+    for r, e in matched:
+        stay = (r[1], r[2], r[3], r[4], r[5])
+        if stay in seen:
+            outcome[r[0]] = Reason.DUPLICATE
+            continue
+        seen.add(stay)
+        plan, rule = plans.get(e[2])
+        ledger = ledgers[(e[2], r[1])]
+        pricing = rules.price(rule, r[6], ledger[1])
+        paid_before = ledger[1]
+        if pricing.amount > 0:
+            ledger[1] += pricing.amount
+            ledger[2] += 1
+            ledger[3] = True
+            result.payouts += 1
+            result.amount += pricing.amount
+            payout_deltas(deltas, e[3], day, plan.product, pricing.amount)
+        payouts.append((r[0], e[1], e[0], e[2], e[3], r[1], plan.product, r[6], paid_before, pricing.amount,
+                        PayoutStatus.DUE if pricing.amount > 0 else PayoutStatus.NIL, day, now))
+        priced_ids.append(r[0])
+
+    _insert_payouts(payouts)
+    _set_status(priced_ids, SettlementStatus.PRICED, "", now)
+    by_code: dict[str, list[int]] = defaultdict(list)
+    for record_id, code in outcome.items():
+        by_code[code].append(record_id)
+    for code, ids in sorted(by_code.items()):
+        _set_status(ids, SettlementStatus.REJECTED, code, now)
+    _update_ledgers([v for v in ledgers.values() if v[3]])
+    activity.add(deltas)
+
+    result.priced = len(priced_ids)
+    result.rejected = len(outcome)
+    result.by_reason.update({code: len(ids) for code, ids in by_code.items()})
+    per_feed: dict[int, list] = defaultdict(lambda: [0, 0, ZERO])
+    amount_of = {p[0]: p[9] for p in payouts}
+    for r in rows:
+        counts = per_feed[r[7]]
+        if r[0] in outcome:
+            counts[1] += 1
+        else:
+            counts[0] += 1
+            counts[2] += amount_of.get(r[0], ZERO)
+    for fid, (priced, rejected, amount) in sorted(per_feed.items()):
+        SettlementFeed.objects.filter(pk=fid).update(priced=F("priced") + priced, rejected=F("rejected") + rejected,
+                                                     paid_amount=F("paid_amount") + amount)
+    audit.record(actor=actor, action="aid.settlements_priced", obj=None, org_path="",
+                 data={"feeds": sorted(per_feed), "priced": result.priced, "rejected": result.rejected,
+                       "payouts": result.payouts, "amount": str(result.amount),
+                       "reasons": dict(sorted(result.by_reason.items()))})
+    return result
+
+
+PAYOUT_COLUMNS = ("settlement_id", "member_id", "enrolment_id", "plan_id", "org_path", "person_hash", "product",
+                  "self_pay_in", "paid_before", "amount", "status", "decided_on", "created_at")
+
+
+def _insert_payouts(payouts: list[tuple]) -> None:
+    table = Payout._meta.db_table
+    columns = ", ".join(PAYOUT_COLUMNS)
+    row = "(" + ", ".join(["%s"] * len(PAYOUT_COLUMNS)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(payouts), INSERT_ROWS):
+            part = payouts[start:start + INSERT_ROWS]
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(part))} "
+                "ON CONFLICT (settlement_id) DO NOTHING RETURNING settlement_id",
+                [v for p in part for v in p])
+            inserted = len(cursor.fetchall())
+            if inserted != len(part):
+                # A record still 'received' already has a payout: never pay it again; undo the chunk.
+                raise IntegrityError("A settlement record being priced already has a payout.")
+
+
+def _set_status(ids: list[int], status: str, code: str, now) -> None:
+    for part in _in_parts(ids):
+        SettlementRecord.objects.filter(pk__in=part, status=SettlementStatus.RECEIVED).update(
+            status=status, reason_code=code, priced_at=now)
+
+
+def _update_ledgers(changed: list[list]) -> None:
+    """One UPDATE … FROM (VALUES …) per thousand ledgers: [id, paid_total, payouts, _]."""
+    if not changed:
+        return
+    table = Ledger._meta.db_table
+    pg = connection.vendor == "postgresql"
+    row = "(CAST(%s AS bigint), CAST(%s AS numeric), CAST(%s AS integer))" if pg else "(%s, %s, %s)"
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        for start in range(0, len(changed), INSERT_ROWS):
+            part = changed[start:start + INSERT_ROWS]
+            cursor.execute(
+                f"WITH v(id, paid_total, payouts) AS (VALUES {', '.join([row] * len(part))}) "
+                f"UPDATE {table} SET paid_total = v.paid_total, payouts = v.payouts, updated_at = %s "
+                f"FROM v WHERE {table}.id = v.id",
+                [x for pk, paid, n, _c in part for x in (pk, paid, n)] + [now])

@@ -1,0 +1,270 @@
+"""Reads of mutual aid, always within the caller's scope (objects outside answer None → 404)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from gonghui.core.paths import subtree_q
+from gonghui.core.scope import Perm, scope_for
+from gonghui.members.models import Member
+from gonghui.mutualaid import rules
+from gonghui.mutualaid.models import (
+    Claim,
+    ClaimDocument,
+    ClaimStatus,
+    Enrolment,
+    EnrolmentBatch,
+    Ledger,
+    PaymentBatch,
+    PaymentLine,
+    Payout,
+    PayoutStatus,
+    Plan,
+    SettlementFeed,
+    SettlementRecord,
+)
+from gonghui.mutualaid.services import eligible_q
+from gonghui.orgs.models import Org
+
+MAX_ID = 2**63 - 1
+ZERO = Decimal("0.00")
+
+
+def _pk_ok(pk) -> bool:
+    return isinstance(pk, int) and 0 < pk <= MAX_ID
+
+
+def _in(user, perm: Perm, org: Org | None, field: str = "org_path") -> Q:
+    q = scope_for(user, perm).q(field)
+    if org is not None:
+        q &= subtree_q(org.path, field)
+    return q
+
+
+# --- plans (public: every plan year is shown to members and cadres) ----------------------------
+
+
+def plan_list(*, year: int | None = None, product: str | None = None) -> QuerySet[Plan]:
+    qs = Plan.objects.all()
+    if year is not None:
+        qs = qs.filter(year=year)
+    if product:
+        qs = qs.filter(product=product)
+    return qs.annotate(enrolled=Count("enrolments")).order_by("-year", "product")
+
+
+def plan_get(*, pk: int) -> Plan | None:
+    return Plan.objects.filter(pk=pk).first() if _pk_ok(pk) else None
+
+
+def plans_open(*, on: dt.date | None = None) -> QuerySet[Plan]:
+    """Plans whose enrolment window is open on ``on`` (today)."""
+    on = on or timezone.localdate()
+    return Plan.objects.filter(window_start__lte=on, window_end__gte=on).order_by("product")
+
+
+def plan_locked(*, plan: Plan) -> bool:
+    return Enrolment.objects.filter(plan=plan).exists()
+
+
+# --- enrolment --------------------------------------------------------------------------------
+
+
+def enrolment_list(*, user, org: Org | None = None, plan: Plan | None = None, text: str = "") -> QuerySet[Enrolment]:
+    qs = Enrolment.objects.filter(_in(user, Perm.READ, org)).select_related("member", "plan", "org")
+    if plan is not None:
+        qs = qs.filter(plan=plan)
+    text = text.strip()
+    if text:
+        qs = qs.filter(Q(member__name__startswith=text) | Q(member__card_number=text)
+                       | Q(member__id_masked__startswith=text))
+    return qs.order_by("-enrolled_on", "-id")
+
+
+def enrolment_get(*, user, pk: int) -> Enrolment | None:
+    if not _pk_ok(pk):
+        return None
+    return Enrolment.objects.filter(_in(user, Perm.READ, None), pk=pk).select_related("member", "plan", "org").first()
+
+
+def enrolment_preview(*, user, plan: Plan, org: Org) -> dict:
+    """Before a batch enrolment of ``org``'s subtree: eligible members, already enrolled, fee due."""
+    if not scope_for(user, Perm.MANAGE).covers(org.path):
+        return {"eligible": 0, "already": 0, "to_enrol": 0, "fee_due": ZERO, "not_eligible": 0}
+    members = Member.objects.filter(subtree_q(org.path, "org_path"), status="active")
+    eligible = members.filter(eligible_q(plan))
+    n_eligible = eligible.count()
+    already = Enrolment.objects.filter(plan=plan, member__in=eligible).count()
+    to_enrol = n_eligible - already
+    return {"eligible": n_eligible, "already": already, "to_enrol": to_enrol,
+            "fee_due": (plan.fee * to_enrol).quantize(rules.FEN), "not_eligible": members.count() - n_eligible}
+
+
+def enrolment_batches(*, user, org: Org | None = None, limit: int = 20) -> QuerySet[EnrolmentBatch]:
+    return (EnrolmentBatch.objects.filter(_in(user, Perm.READ, org)).select_related("plan", "org", "created_by")
+            .order_by("-created_at", "-pk")[:limit])
+
+
+def enrolment_batch_get(*, user, pk: int) -> EnrolmentBatch | None:
+    if not _pk_ok(pk):
+        return None
+    return EnrolmentBatch.objects.filter(_in(user, Perm.READ, None), pk=pk).select_related("plan", "org").first()
+
+
+def enrolment_totals(*, user, org: Org, plan: Plan) -> dict:
+    """Enrolled members and fees of ``org``'s subtree in a plan."""
+    row = Enrolment.objects.filter(_in(user, Perm.READ, org), plan=plan).aggregate(n=Count("id"), fees=Sum("fee"))
+    return {"enrolled": row["n"], "fees": row["fees"] or ZERO}
+
+
+# --- a member's own view ----------------------------------------------------------------------
+
+
+def cover_of_member(*, member: Member, on: dt.date | None = None) -> list[dict]:
+    """The member's enrolments, newest plan year first, each with what was paid and what is left."""
+    on = on or timezone.localdate()
+    enrolments = list(Enrolment.objects.filter(member=member).select_related("plan").order_by("-plan__year"))
+    paid = {(row.plan_id): row for row in Ledger.objects.filter(member=member, person_hash=member.id_hash)}
+    out = []
+    for e in enrolments:
+        ledger = paid.get(e.plan_id)
+        total = ledger.paid_total if ledger else ZERO
+        out.append({"enrolment": e, "plan": e.plan, "paid": total, "left": max(ZERO, e.plan.yearly_cap - total),
+                    "current": e.plan.cover_start <= on <= e.plan.cover_end})
+    return out
+
+
+def claims_of_member(*, member: Member) -> QuerySet[Claim]:
+    return Claim.objects.filter(member=member).select_related("plan").order_by("-filed_at")
+
+
+def payouts_of_member(*, member: Member) -> QuerySet[Payout]:
+    return Payout.objects.filter(member=member).select_related("plan", "settlement", "claim").order_by(
+        "-decided_on", "-pk")
+
+
+# --- settlement feeds -------------------------------------------------------------------------
+
+
+def feed_list(*, user, org: Org | None = None, limit: int = 20) -> QuerySet[SettlementFeed]:
+    return (SettlementFeed.objects.filter(_in(user, Perm.READ, org)).select_related("org", "created_by")
+            .order_by("-created_at", "-pk")[:limit])
+
+
+def feed_get(*, user, pk: int) -> SettlementFeed | None:
+    if not _pk_ok(pk):
+        return None
+    return SettlementFeed.objects.filter(_in(user, Perm.READ, None), pk=pk).select_related("org").first()
+
+
+def feed_records(*, feed: SettlementFeed, status: str | None = None, code: str | None = None) -> QuerySet:
+    """A feed's records (the caller got the feed through feed_get, i.e. within scope)."""
+    qs = SettlementRecord.objects.filter(feed=feed)
+    if status:
+        qs = qs.filter(status=status)
+    if code:
+        qs = qs.filter(reason_code=code)
+    return qs.order_by("pk")
+
+
+def feed_reasons(*, feed: SettlementFeed) -> dict[str, int]:
+    rows = (SettlementRecord.objects.filter(feed=feed).exclude(reason_code="").values_list("reason_code")
+            .annotate(n=Count("id")).order_by())
+    return dict(rows)
+
+
+def settlement_get(*, user, pk: int) -> SettlementRecord | None:
+    """A record seen by the union that received it, or by the union of the enrolment that paid it."""
+    if not _pk_ok(pk):
+        return None
+    scope = scope_for(user, Perm.READ)
+    return (SettlementRecord.objects.filter(pk=pk).filter(scope.q("org_path") | scope.q("payout__org_path"))
+            .select_related("feed").first())
+
+
+# --- claims -----------------------------------------------------------------------------------
+
+
+def claim_queue(*, user, org: Org | None = None, status: str | None = ClaimStatus.SUBMITTED) -> QuerySet[Claim]:
+    qs = Claim.objects.filter(_in(user, Perm.READ, org)).select_related("member", "plan", "org")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("filed_at", "pk")
+
+
+def claim_get(*, user, pk: int) -> Claim | None:
+    """The claim for its member (own account) or a cadre whose READ scope covers its union."""
+    if not _pk_ok(pk):
+        return None
+    q = scope_for(user, Perm.READ).q("org_path")
+    if user.is_authenticated:
+        q |= Q(member__user=user)
+    return Claim.objects.filter(q, pk=pk).select_related("member", "plan", "org", "enrolment").first()
+
+
+def claim_documents(*, claim: Claim) -> QuerySet[ClaimDocument]:
+    return claim.documents.order_by("kind", "pk")
+
+
+def claim_document_get(*, user, pk: int) -> ClaimDocument | None:
+    """A document, for whoever may see its claim (then served as a download by the view)."""
+    if not _pk_ok(pk):
+        return None
+    doc = ClaimDocument.objects.filter(pk=pk).select_related("claim").first()
+    if doc is None or claim_get(user=user, pk=doc.claim_id) is None:
+        return None
+    return doc
+
+
+# --- payouts and payments ---------------------------------------------------------------------
+
+
+def payout_list(*, user, org: Org | None = None, status: str | None = None, plan: Plan | None = None) -> QuerySet[Payout]:
+    qs = Payout.objects.filter(_in(user, Perm.READ, org)).select_related("member", "plan", "settlement", "claim")
+    if status:
+        qs = qs.filter(status=status)
+    if plan is not None:
+        qs = qs.filter(plan=plan)
+    return qs.order_by("-decided_on", "-pk")
+
+
+def payout_get(*, user, pk: int) -> Payout | None:
+    """A payout for a cadre of its subtree, or for the member it pays."""
+    if not _pk_ok(pk):
+        return None
+    q = scope_for(user, Perm.READ).q("org_path")
+    if user.is_authenticated:
+        q |= Q(member__user=user)
+    return Payout.objects.filter(q, pk=pk).select_related("member", "plan", "settlement", "claim").first()
+
+
+def payout_explanation(*, payout: Payout) -> dict:
+    """The rule applied, step by step: recomputed from the plan, the self-pay and what was paid before."""
+    pricing = rules.price(rules.Rule.of(payout.plan), payout.self_pay_in, payout.paid_before)
+    return {"amount": pricing.amount, "steps": list(pricing.steps), "lines": rules.explain(pricing.steps),
+            "consistent": pricing.amount == payout.amount}
+
+
+def payouts_due(*, user, org: Org) -> dict:
+    row = Payout.objects.filter(_in(user, Perm.READ, org), status=PayoutStatus.DUE).aggregate(
+        n=Count("id"), total=Sum("amount"))
+    return {"count": row["n"], "total": row["total"] or ZERO}
+
+
+def payment_batch_list(*, user, org: Org | None = None, limit: int = 50) -> QuerySet[PaymentBatch]:
+    return (PaymentBatch.objects.filter(_in(user, Perm.READ, org)).select_related("org", "created_by")
+            .order_by("-created_at", "-pk")[:limit])
+
+
+def payment_batch_get(*, user, pk: int) -> PaymentBatch | None:
+    if not _pk_ok(pk):
+        return None
+    return PaymentBatch.objects.filter(_in(user, Perm.READ, None), pk=pk).select_related("org").first()
+
+
+def payment_lines(*, batch: PaymentBatch) -> QuerySet[PaymentLine]:
+    return batch.payment_lines.select_related("payout__member").order_by("pk")

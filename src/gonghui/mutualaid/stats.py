@@ -1,0 +1,65 @@
+"""Mutual aid's figures for any subtree and period (``gonghui.stats.activity``).
+
+Per-day metrics (added by the services in the transaction of each event, per chunk in bulk paths):
+``aid_enrolments`` (人次, day = enrolled_on), ``aid_fees`` (yuan of fees, same day),
+``aid_claims`` (claims filed, day = filing day), ``aid_payouts`` (payouts above zero, day =
+decided_on) and ``aid_paid_amount`` (yuan); each also broken down by ``product``.
+``aid_paid_members`` (distinct members paid in the period) cannot be summed from per-day rows:
+it is one live query on the partial index (org_path, decided_on, member) of payouts above zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from gonghui.core.paths import subtree_q
+from gonghui.mutualaid.models import Claim, Enrolment, Payout
+from gonghui.stats import activity
+from gonghui.stats.activity import Deltas
+
+METRICS = {
+    "aid_enrolments": "count",
+    "aid_fees": "amount",
+    "aid_claims": "count",
+    "aid_payouts": "count",
+    "aid_paid_amount": "amount",
+}
+
+
+def recount() -> Deltas:
+    deltas = Deltas()
+    rows = (Enrolment.objects.values_list("org_path", "enrolled_on", "plan__product")
+            .annotate(n=Count("id"), fees=Sum("fee")).order_by())
+    for path, day, product, n, fees in rows:
+        for dim, key in (("", ""), ("product", product)):
+            deltas.add(path, day, "aid_enrolments", n=n, dim=dim, key=key)
+            deltas.add(path, day, "aid_fees", amount=fees, dim=dim, key=key)
+    rows = (Payout.objects.filter(amount__gt=0).values_list("org_path", "decided_on", "product")
+            .annotate(n=Count("id"), amount=Sum("amount")).order_by())
+    for path, day, product, n, amount in rows:
+        for dim, key in (("", ""), ("product", product)):
+            deltas.add(path, day, "aid_payouts", n=n, dim=dim, key=key)
+            deltas.add(path, day, "aid_paid_amount", amount=amount, dim=dim, key=key)
+    rows = (Claim.objects.annotate(day=TruncDate("filed_at", tzinfo=timezone.get_current_timezone()))
+            .values_list("org_path", "day", "plan__product").annotate(n=Count("id")).order_by())
+    for path, day, product, n in rows:
+        for dim, key in (("", ""), ("product", product)):
+            deltas.add(path, day, "aid_claims", n=n, dim=dim, key=key)
+    return deltas
+
+
+def live(path: str, start: dt.date | None, end: dt.date | None) -> dict:
+    qs = Payout.objects.filter(subtree_q(path, "org_path"), amount__gt=0)
+    if start is not None:
+        qs = qs.filter(decided_on__gte=start)
+    if end is not None:
+        qs = qs.filter(decided_on__lte=end)
+    return {"aid_paid_members": qs.values("member_id").distinct().count()}
+
+
+SOURCE = activity.Source(name="mutualaid", metrics=METRICS, recount=recount, live=live,
+                         live_metrics={"aid_paid_members": "count"})
