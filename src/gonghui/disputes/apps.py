@@ -11,9 +11,7 @@ class DisputesConfig(AppConfig):
         from gonghui.stats import activity
 
         activity.register(activity.Source(name="disputes", metrics=services.METRICS, recount=services.recount))
-        try:
-            from gonghui.demo import extensions
-            from gonghui.disputes import demo
-        except ImportError:  # the demo module is optional while it is being written
-            return
+        from gonghui.demo import extensions
+        from gonghui.disputes import demo
+
         extensions.register(extensions.Extension("disputes", load=demo.load, remove=demo.remove))
