@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from gonghui.mutualaid.models import Product
 from gonghui.mutualaid.services import plan_create
+from tests.api.conftest import api_as  # noqa: F401 - the bearer-client fixture
 from tests.factories import system_user
 
 

@@ -166,7 +166,7 @@ def _clean_plan(fields: dict, *, product: str, year: int) -> dict:
     for field in ("window_start", "window_end", "cover_start", "cover_end"):
         if not isinstance(out.get(field), dt.date) or isinstance(out.get(field), dt.datetime):
             bad(field, _("Enter a date."))
-    if not errors:
+    if not any(f in errors for f in ("window_start", "window_end", "cover_start", "cover_end")):
         if out["window_end"] < out["window_start"]:
             bad("window_end", _("The enrolment period ends before it starts."))
         if out["cover_end"] < out["cover_start"]:

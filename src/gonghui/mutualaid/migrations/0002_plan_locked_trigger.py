@@ -32,7 +32,7 @@ SQLITE_DROP = "DROP TRIGGER IF EXISTS mutualaid_plan_locked;"
 def create(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_CREATE)
+        schema_editor.execute(PG_CREATE, None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_CREATE)
 
@@ -40,7 +40,7 @@ def create(apps, schema_editor):
 def drop(apps, schema_editor):
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        schema_editor.execute(PG_DROP)
+        schema_editor.execute(PG_DROP, None)
     elif vendor == "sqlite":
         schema_editor.execute(SQLITE_DROP)
 
