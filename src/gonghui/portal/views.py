@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.scope import is_staff_user
+from gonghui.disputes.selectors import case_list
 from gonghui.members.selectors import applications_of, member_of_user
 
 # The services of the 甬工惠 home grid. Those without a page yet are shown as coming soon, never
@@ -21,7 +22,7 @@ SERVICES = [
     {"key": "join", "label": _("Join the union"), "icon": "person-plus", "url": "portal:join"},
     {"key": "mutual_aid", "label": _("Mutual medical aid"), "icon": "heart-pulse", "url": None},
     {"key": "assistance", "label": _("Hardship help"), "icon": "house-heart", "url": None},
-    {"key": "legal", "label": _("Legal aid and mediation"), "icon": "shield-check", "url": None},
+    {"key": "legal", "label": _("Legal aid and mediation"), "icon": "shield-check", "url": "portal:disputes:list"},
     {"key": "benefits", "label": _("Benefits and activities"), "icon": "gift", "url": None},
     {"key": "stations", "label": _("Service stations"), "icon": "geo-alt", "url": None},
     {"key": "voice", "label": _("Raise a matter"), "icon": "chat-dots", "url": None},
@@ -60,7 +61,8 @@ def home(request):
 def services(request):
     """办事: the worker's applications, where each stands and what comes next."""
     return render(request, "portal/services.html",
-                  {**_context(request, "services"), "applications": applications_of(user=request.user)})
+                  {**_context(request, "services"), "applications": applications_of(user=request.user),
+                   "dispute_cases": case_list(user=request.user, mine=True)})
 
 
 @login_required
