@@ -38,3 +38,9 @@ def jan1():
 def stay_day(days_ago: int = 5) -> dt.date:
     """A day this year, ``days_ago`` before today when possible."""
     return max(jan1(), timezone.localdate() - dt.timedelta(days=days_ago))
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """Claim documents and uploaded feeds go to a temporary media root."""
+    settings.MEDIA_ROOT = tmp_path / "media"

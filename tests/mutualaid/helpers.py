@@ -31,3 +31,30 @@ def members_with_numbers(org, n: int):
 
 def money(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.01"))
+
+
+PDF = b"%PDF-1.4\n%test document\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def upload(name="invoice.pdf", content=PDF):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, content, content_type="application/octet-stream")
+
+
+def documents(*, relationship=False):
+    docs = [("invoice", upload("发票.pdf")), ("itemised_bill", upload("清单.png", PNG)),
+            ("discharge_summary", upload("出院小结.pdf"))]
+    if relationship:
+        docs.append(("relationship", upload("户口本.pdf")))
+    return docs
+
+
+def claim_fields(*, self_pay_in="12000.00", days_ago=5, hospital="宁波市第二医院", **extra):
+    discharged = stay_day(days_ago)
+    fields = dict(hospital=hospital, admitted_on=max(discharged.replace(month=1, day=1), stay_day(days_ago + 5)),
+                  discharged_on=discharged, total_cost="99000.00", fund_paid="30000.00", self_pay_in=self_pay_in,
+                  self_pay_out="500.00")
+    fields.update(extra)
+    return fields

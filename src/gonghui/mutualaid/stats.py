@@ -37,13 +37,13 @@ def recount() -> Deltas:
     for path, day, product, n, fees in rows:
         for dim, key in (("", ""), ("product", product)):
             deltas.add(path, day, "aid_enrolments", n=n, dim=dim, key=key)
-            deltas.add(path, day, "aid_fees", amount=fees, dim=dim, key=key)
+            deltas.add(path, day, "aid_fees", n=n, amount=fees, dim=dim, key=key)
     rows = (Payout.objects.filter(amount__gt=0).values_list("org_path", "decided_on", "product")
             .annotate(n=Count("id"), amount=Sum("amount")).order_by())
     for path, day, product, n, amount in rows:
         for dim, key in (("", ""), ("product", product)):
             deltas.add(path, day, "aid_payouts", n=n, dim=dim, key=key)
-            deltas.add(path, day, "aid_paid_amount", amount=amount, dim=dim, key=key)
+            deltas.add(path, day, "aid_paid_amount", n=n, amount=amount, dim=dim, key=key)
     rows = (Claim.objects.annotate(day=TruncDate("filed_at", tzinfo=timezone.get_current_timezone()))
             .values_list("org_path", "day", "plan__product").annotate(n=Count("id")).order_by())
     for path, day, product, n in rows:
