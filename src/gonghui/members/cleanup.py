@@ -4,8 +4,9 @@
   code is kept at least 24 hours after it was sent);
 - API tokens that expired;
 - roster import jobs older than CLEANUP_AFTER_DAYS, with their uploaded file (plain ID numbers)
-  and their error workbook; and files under the private uploads folder that no job refers to
-  any more (a process killed between saving the upload and the job), past the same age;
+  and their error workbook; member exports written in the background, with their workbook, a day
+  after they were asked for; and files under the private import and export folders that no job
+  refers to any more (a process killed between saving a file and its job), past the same age;
 - abandoned sign-ups: accounts made by an SMS code that never became anything (no membership,
   application, transfer, role, case…: no row of any table refers to them) and have not logged
   in for CLEANUP_AFTER_DAYS. Their verified mobile (personal data) is removed and the account
@@ -33,12 +34,13 @@ from django.utils import timezone
 
 from gonghui.core import audit
 from gonghui.core.models import AccountPhone, ApiToken, AuditEntry, SmsCode
-from gonghui.members.models import ImportJob
+from gonghui.members.export_jobs import KEEP as EXPORT_KEEP
+from gonghui.members.models import ExportJob, ImportJob
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_DAYS = 30
-UPLOADS = "imports"  # the folder of ImportJob's files under MEDIA_ROOT
+FOLDERS = ("imports", "exports")  # the folders of ImportJob's and ExportJob's files under MEDIA_ROOT
 # What an account that only signed up has in the audit log.
 SIGN_UP_ACTIONS = ("account.create", "account.phone_verified")
 # Rows that belong to an account without making it more than a sign-up.
@@ -51,16 +53,18 @@ class CleanupResult:
     sms_codes: int = 0
     api_tokens: int = 0
     import_jobs: int = 0
+    export_jobs: int = 0
     files: int = 0  # uploads and error workbooks of those jobs, and orphaned files
     accounts: list[int] = field(default_factory=list)
 
     @property
     def anything(self) -> bool:
-        return bool(self.sms_codes or self.api_tokens or self.import_jobs or self.files or self.accounts)
+        return bool(self.sms_codes or self.api_tokens or self.import_jobs or self.export_jobs or self.files
+                    or self.accounts)
 
     def as_data(self) -> dict:
         return {"sms_codes": self.sms_codes, "api_tokens": self.api_tokens, "import_jobs": self.import_jobs,
-                "files": self.files, "accounts": len(self.accounts), "account_ids": self.accounts[:SHOWN_IDS]}
+                "export_jobs": self.export_jobs, "files": self.files, "accounts": len(self.accounts), "account_ids": self.accounts[:SHOWN_IDS]}
 
 
 def cleanup_days() -> int:
@@ -78,11 +82,14 @@ def cleanup(*, days: int | None = None, dry_run: bool = False) -> CleanupResult:
     codes = SmsCode.objects.filter(expires_at__lt=now, created_at__lt=now - timedelta(days=1))
     tokens = ApiToken.objects.filter(expires_at__lt=now)
     jobs = ImportJob.objects.filter(created_at__lt=cutoff)
+    exports = ExportJob.objects.filter(created_at__lt=now - EXPORT_KEEP)
     files = [name for job in jobs.only("upload", "errors_file") for name in (job.upload.name, job.errors_file.name)
              if name]
+    files += [job.file.name for job in exports.only("file") if job.file]
     accounts = _abandoned(cutoff)
     if dry_run:
         result.sms_codes, result.api_tokens, result.import_jobs = codes.count(), tokens.count(), jobs.count()
+        result.export_jobs = exports.count()
         result.accounts = list(accounts.order_by("pk").values_list("pk", flat=True))
         result.files = len(files) + len(_orphans(cutoff, keep=_referenced()))
         return result
@@ -90,6 +97,7 @@ def cleanup(*, days: int | None = None, dry_run: bool = False) -> CleanupResult:
         result.sms_codes = codes.delete()[0]
         result.api_tokens = tokens.delete()[0]
         result.import_jobs = jobs.delete()[0]
+        result.export_jobs = exports.delete()[0]
         result.accounts = list(accounts.select_for_update().order_by("pk").values_list("pk", flat=True))
         if result.accounts:
             AccountPhone.objects.filter(user_id__in=result.accounts).delete()
@@ -127,17 +135,16 @@ def _abandoned(cutoff):
 
 
 def _referenced() -> set[str]:
-    return {name for pair in ImportJob.objects.values_list("upload", "errors_file") for name in pair if name}
+    names = {name for pair in ImportJob.objects.values_list("upload", "errors_file") for name in pair if name}
+    return names | set(ExportJob.objects.exclude(file="").values_list("file", flat=True))
 
 
 def _orphans(cutoff, *, keep: set[str]) -> list[str]:
-    """Files under the uploads folder, older than ``cutoff``, that no job refers to."""
-    root = Path(settings.MEDIA_ROOT) / UPLOADS
-    if not root.is_dir():
-        return []
+    """Files under the import and export folders, older than ``cutoff``, that no job refers to."""
     limit = cutoff.timestamp()
     found = []
-    for folder, _dirs, names in os.walk(root):
+    walks = [os.walk(Path(settings.MEDIA_ROOT) / name) for name in FOLDERS]
+    for folder, _dirs, names in (entry for walk in walks for entry in walk):
         for name in names:
             path = Path(folder) / name
             relative = path.relative_to(settings.MEDIA_ROOT).as_posix()

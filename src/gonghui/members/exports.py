@@ -7,7 +7,7 @@ members never holds half a million rows in memory.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import IO
 
 from django.db import transaction
@@ -98,8 +98,11 @@ def _age(birth: dt.date, today: dt.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def write_member_workbook(rows: Iterable[tuple], target: str | IO[bytes], *, unmasked: bool = False) -> int:
-    """Write member rows (``_EXPORT_FIELDS`` order) to an XLSX, streaming; returns how many."""
+def write_member_workbook(rows: Iterable[tuple], target: str | IO[bytes], *, unmasked: bool = False,
+                          progress: Callable[[int], None] | None = None) -> int:
+    """Write member rows (``_EXPORT_FIELDS`` order) to an XLSX, streaming; returns how many.
+
+    ``progress(rows written)`` is called every EXPORT_CHUNK rows (background exports)."""
     today = timezone.localdate()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("会员名册")
@@ -117,12 +120,14 @@ def write_member_workbook(rows: Iterable[tuple], target: str | IO[bytes], *, unm
                    _CATEGORY_NAMES.get(category, ""), org_name, _SEX_NAMES.get(sex, sex), _age(birth_date, today),
                    _STATUS_NAMES.get(status, status), left_on, card_number or ""])
         count += 1
+        if progress is not None and count % EXPORT_CHUNK == 0:
+            progress(count)
     wb.save(target)
     return count
 
 
 def member_export(*, actor, org: Org, target: str | IO[bytes], text: str = "", include_left: bool = False,
-                  unmasked: bool = False) -> int:
+                  unmasked: bool = False, progress: Callable[[int], None] | None = None) -> int:
     """Export the member list the actor sees for ``org`` (same filters as the page); audited.
 
     ID numbers are masked unless ``unmasked``, which needs the reveal right on the union. The
@@ -135,7 +140,7 @@ def member_export(*, actor, org: Org, target: str | IO[bytes], text: str = "", i
     members = member_list(user=actor, org=org, text=text, include_left=include_left)
     fields = _EXPORT_FIELDS if unmasked else _EXPORT_FIELDS[:-3]
     rows = members.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)
-    count = write_member_workbook(rows, target, unmasked=unmasked)
+    count = write_member_workbook(rows, target, unmasked=unmasked, progress=progress)
     with transaction.atomic():
         audit.record(actor=actor, action="member.export", org_path=org.path,
                      data={"org": org.code, "count": count, "unmasked": unmasked, "searched": bool(text.strip()),

@@ -290,3 +290,58 @@ class ImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ImportStatus.DONE, ImportStatus.REFUSED, ImportStatus.FAILED)
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+def _export_file_path(job: "ExportJob", filename: str) -> str:
+    return f"exports/{uuid.uuid4().hex}.xlsx"
+
+
+class ExportJob(models.Model):
+    """A long member list exported in the background (导出); short lists stream at once instead.
+
+    Only whoever asked may download the workbook. It lives in private storage: an export with
+    full ID numbers is deleted when it is downloaded, a masked one a day later (``gonghui cleanup``).
+    """
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("asked by"))
+    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+", verbose_name=_("union"))
+    # The list's filters, as on the page: name or card-number prefix (never a personal identifier).
+    text = models.CharField(max_length=50, blank=True)
+    include_left = models.BooleanField(default=False)
+    unmasked = models.BooleanField(_("full ID numbers"), default=False)
+    language = models.CharField(max_length=16, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)  # counted when asked; the export writes what is there then
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=_export_file_path, max_length=200, blank=True)
+    failure = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    downloaded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("member export")
+        verbose_name_plural = _("member exports")
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="exportjob_user_idx")]
+
+    def __str__(self) -> str:
+        return f"export {self.pk} of {self.org_id} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return min(99, int(self.rows_done * 100 / self.rows_total)) if self.rows_total else 0

@@ -16,3 +16,11 @@ def run_import_job(job_id: int) -> str:
 def run_cleanup() -> dict:
     """`gonghui cleanup` as a task (enqueue it daily from a scheduler); returns what was removed."""
     return cleanup().as_data()
+
+
+@task()
+def run_export_job(job_id: int) -> str:
+    """Write the workbook of a long member list export (ExportJob)."""
+    from gonghui.members.export_jobs import export_job_run
+
+    return export_job_run(job_id=job_id)

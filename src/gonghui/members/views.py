@@ -17,6 +17,12 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gonghui.core.scope import Perm
+from gonghui.members.export_jobs import (
+    export_job_create,
+    export_job_download,
+    export_job_get,
+    export_needs_background,
+)
 from gonghui.members.exports import member_export, write_template
 from gonghui.members.forms import MemberEditForm, MemberForm, MemberSearchForm, RosterUploadForm
 from gonghui.members.import_jobs import (
@@ -168,6 +174,14 @@ def member_export_xlsx(request, code: str):
     data = request.POST if request.method == "POST" else request.GET
     _, text, include_left = _search(data)
     unmasked = request.method == "POST" and data.get("full") == "1"
+    if export_needs_background(actor=request.user, org=org, text=text, include_left=include_left) is not None:
+        try:
+            job = export_job_create(actor=request.user, org=org, text=text, include_left=include_left,
+                                    unmasked=unmasked, language=request.LANGUAGE_CODE)  # PermissionDenied → 403
+        except ValidationError:
+            pass  # a filter that is not stored with a job (matches nobody anyway): stream it
+        else:
+            return redirect("staff:export_job", pk=job.pk)
     handle = tempfile.TemporaryFile(suffix=".xlsx")  # write-only workbooks need a file; this one has no name
     try:
         member_export(actor=request.user, org=org, target=handle, text=text, include_left=include_left,
@@ -179,6 +193,35 @@ def member_export_xlsx(request, code: str):
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     suffix = "-完整身份证号" if unmasked else ""
     response = FileResponse(handle, as_attachment=True, filename=f"会员名册-{org.code}-{stamp}{suffix}.xlsx",
+                            content_type=XLSX)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@staff_required
+def export_job_page(request, pk: int):
+    """A long export: progress while it is written (htmx polls the partial), then the download."""
+    job = export_job_get(user=request.user, pk=pk)
+    if job is None:
+        raise Http404("No such export of yours.")
+    context = {"job": job, "org": job.org}
+    if request.htmx and request.htmx.target == "export-job":
+        return render(request, "staff/exports/_job.html", context)
+    return render_staff(request, "staff/exports/job.html", context, org=job.org, section="members")
+
+
+@never_cache
+@require_GET
+@staff_required
+def export_job_file(request, pk: int):
+    job = export_job_get(user=request.user, pk=pk)
+    handle = export_job_download(actor=request.user, job=job) if job is not None else None
+    if handle is None:
+        raise Http404("This export has no workbook (any more).")
+    stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d-%H%M")
+    suffix = "-完整身份证号" if job.unmasked else ""
+    response = FileResponse(handle, as_attachment=True, filename=f"会员名册-{job.org.code}-{stamp}{suffix}.xlsx",
                             content_type=XLSX)
     response["Cache-Control"] = "no-store"
     return response

@@ -27,6 +27,7 @@ class Command(BaseCommand):
         self.stdout.write(f"  expired SMS codes:      {result.sms_codes}")
         self.stdout.write(f"  expired API tokens:     {result.api_tokens}")
         self.stdout.write(f"  roster import jobs:     {result.import_jobs}")
+        self.stdout.write(f"  member export jobs:     {result.export_jobs}")
         self.stdout.write(f"  their and stray files:  {result.files}")
         self.stdout.write(f"  abandoned sign-ups:     {len(result.accounts)}"
                           + (" (mobile removed, account deactivated)" if result.accounts and not dry_run else ""))
