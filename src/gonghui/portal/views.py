@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.core.scope import is_staff_user
 from gonghui.disputes.selectors import case_list
 from gonghui.members.selectors import applications_of, member_of_user
+from gonghui.mutualaid.portal_views import claims_in_progress as aid_claims_of
 
 # The services of the 甬工惠 home grid. Those without a page yet are shown as coming soon, never
 # as links that lead nowhere; each module adds its url name here when it ships.
@@ -20,7 +21,7 @@ SERVICES = [
     {"key": "card", "label": _("Member card"), "icon": "credit-card-2-front", "url": "portal:me"},
     {"key": "membership", "label": _("My union"), "icon": "people", "url": "portal:me"},
     {"key": "join", "label": _("Join the union"), "icon": "person-plus", "url": "portal:join"},
-    {"key": "mutual_aid", "label": _("Mutual medical aid"), "icon": "heart-pulse", "url": None},
+    {"key": "mutual_aid", "label": _("Mutual medical aid"), "icon": "heart-pulse", "url": "portal:mutualaid:cover"},
     {"key": "assistance", "label": _("Hardship help"), "icon": "house-heart", "url": None},
     {"key": "legal", "label": _("Legal aid and mediation"), "icon": "shield-check", "url": "portal:disputes:list"},
     {"key": "benefits", "label": _("Benefits and activities"), "icon": "gift", "url": None},
@@ -62,7 +63,8 @@ def services(request):
     """办事: the worker's applications, where each stands and what comes next."""
     return render(request, "portal/services.html",
                   {**_context(request, "services"), "applications": applications_of(user=request.user),
-                   "dispute_cases": case_list(user=request.user, mine=True)})
+                   "dispute_cases": case_list(user=request.user, mine=True),
+                   "aid_claims": aid_claims_of(user=request.user)})
 
 
 @login_required
