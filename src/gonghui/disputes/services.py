@@ -109,7 +109,7 @@ def _not_future(day: dt.date | None, field: str, today: dt.date) -> None:
 
 def _locked(case: Case) -> Case:
     """The case row, locked for the rest of the transaction, with its current state."""
-    return Case.objects.select_for_update().select_related("room", "org").get(pk=case.pk)
+    return Case.objects.select_for_update(of=("self",)).select_related("room", "org").get(pk=case.pk)
 
 
 def _refresh(target: Case, source: Case) -> None:
@@ -651,7 +651,7 @@ def legal_aid_request(*, actor, case: Case, request: str) -> LegalAid:
 
 
 def _locked_aid(aid: LegalAid) -> LegalAid:
-    return LegalAid.objects.select_for_update().select_related("case").get(pk=aid.pk)
+    return LegalAid.objects.select_for_update(of=("self",)).select_related("case").get(pk=aid.pk)
 
 
 def legal_aid_accept(*, actor, aid: LegalAid, accepted_on: dt.date | None = None) -> LegalAid:
