@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from urllib.parse import quote
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gonghui.core.scope import Perm
-from gonghui.mutualaid import selectors, services
+from gonghui.mutualaid import rules, selectors, services
 from gonghui.mutualaid.feeds import COLUMN_LABELS, FEED_UPLOAD_MAX_MB, feed_file_create
 from gonghui.mutualaid.forms import (
     EnrolForm,
@@ -45,6 +46,7 @@ from gonghui.mutualaid.models import (
     PayoutStatus,
     Product,
     Reason,
+    Relation,
     SettlementStatus,
 )
 from gonghui.mutualaid.rules import parse_tiers
@@ -576,8 +578,17 @@ def _render_claim(request, claim, refuse_form=None, status=200):
 
 
 def _claim_preview(claim):
-    preview = getattr(selectors, "claim_preview", None)  # added by the core when available
-    return preview(claim=claim) if preview is not None else None
+    """What approving would pay now: the plan's rule on the member's ledger (read, not locked).
+
+    Only for the member's own stays, whose ledger ``cover_of_member`` reads; a parent's or child's
+    ledger is not exposed by the selectors, so those claims show the amount after approval.
+    The approval prices again under the ledger lock, so a claim approved meanwhile is counted.
+    """
+    if claim.relation != Relation.SELF:
+        return None
+    row = next((r for r in selectors.cover_of_member(member=claim.member) if r["plan"].pk == claim.plan_id), None)
+    pricing = rules.price(rules.Rule.of(claim.plan), claim.self_pay_in, row["paid"] if row else Decimal("0"))
+    return {"amount": pricing.amount, "lines": rules.explain(pricing.steps)}
 
 
 @staff_required
@@ -698,22 +709,15 @@ def batch_detail(request, pk: int):
 @never_cache
 @staff_required
 def batch_export(request, pk: int):
-    """The batch as the bank's payment list (XLSX): written and audited by the service."""
-    batch = _batch_or_404(request, pk)
-    export = getattr(services, "payment_batch_export", None)
-    if export is None:
-        raise Http404("The bank export is not available yet.")
-    import tempfile
+    """The batch as the bank's payment list (XLSX, or CSV with ?format=csv), written and audited by the service."""
+    from django.http import HttpResponse
 
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    try:
-        export(actor=request.user, batch=batch, target=handle)  # PermissionDenied → 403
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
-    response = FileResponse(handle, as_attachment=True, filename=f"互助金支付清单-{batch.org.code}-{batch.pk}.xlsx",
-                            content_type=XLSX)
+    batch = _batch_or_404(request, pk)
+    fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
+    content, _name, content_type = services.payment_batch_export(actor=request.user, batch=batch, fmt=fmt)
+    response = HttpResponse(content, content_type=content_type)
+    filename = f"互助金支付清单-{batch.org.code}-{batch.pk}.{fmt}"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
     response["Cache-Control"] = "no-store"
     return response
 
