@@ -218,7 +218,7 @@ def test_the_window_records_an_oral_application_with_claims_and_a_document(clien
     ({"claims-0-kind": "", "claims-1-kind": ""}, "必填"),
     ({"employer_name": ""}, "必填"),
     ({"employer_credit_code": "91330212ABCDEFGHIJ"}, "信用代码"),
-    ({"employment_start": "2026-05-01", "employment_end": "2026-01-01"}, "结束"),
+    ({"employment_start": "2026-05-01", "employment_end": "2026-01-01"}, "离职日期不能早于"),
     ({"channel": "court"}, "法院"),
     ({"attachments": [upload("virus.exe", b"MZ\x90\x00" * 10)]}, "PDF"),
 ])

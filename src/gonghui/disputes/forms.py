@@ -410,8 +410,8 @@ class CaseFilterForm(forms.Form):
 
 
 class PeriodForm(forms.Form):
-    start = date_field(_("From"), past=False)
-    end = date_field(_("To"), past=False)
+    start = date_field(_("Period from"), past=False)
+    end = date_field(_("Period to"), past=False)
 
     def clean(self):
         data = super().clean()

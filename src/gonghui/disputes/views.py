@@ -525,7 +525,9 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "open_action": open_action, "open_for_mediation": case.state in states.OPEN_FOR_MEDIATION,
         "aid_forms": {aid.pk: LegalAidFinishForm() for aid in case.legal_aid.all()},
     }
-    return _render(request, "disputes/staff/detail.html", context, org=case.org, tab="cases", status=status)
+    # Breadcrumbs of the receiving union only for those who may open it (room staff may not).
+    org = case.org if scope_for(request.user, Perm.READ).covers(case.org_path) else None
+    return _render(request, "disputes/staff/detail.html", context, org=org, tab="cases", status=status)
 
 
 def _has_referral(case: Case) -> bool:
