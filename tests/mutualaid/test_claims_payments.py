@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from gonghui.mutualaid import selectors, services
 from gonghui.mutualaid.models import (
@@ -49,7 +50,8 @@ def test_a_member_claims_with_documents_and_the_union_approves(tree, member, wor
         services.claim_approve(actor=worker, claim=claim)
     payout = services.claim_approve(actor=yz_cadre, claim=claim)
     assert payout.amount == Decimal("5900.00") and payout.claim_id == claim.pk
-    explanation = selectors.payout_explanation(payout=payout)
+    with translation.override("en"):
+        explanation = selectors.payout_explanation(payout=payout)
     assert explanation["consistent"] and explanation["lines"][-1] == "Payout: 5900.00 yuan"
     assert selectors.payout_get(user=worker, pk=payout.pk) == payout
     assert selectors.payout_get(user=bl_cadre, pk=payout.pk) is None

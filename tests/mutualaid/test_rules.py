@@ -4,6 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,7 +43,8 @@ def test_rounding_is_half_up_to_the_fen_once():
 
 
 def test_explanation_reads_step_by_step():
-    lines = explain(price(RULE, D("12000.00"), D("1000.00")).steps)
+    with translation.override("en"):
+        lines = explain(price(RULE, D("12000.00"), D("1000.00")).steps)
     assert lines[0] == "In-catalogue self-pay 12000.00 − deductible 500.00 = 11500.00 yuan"
     assert lines[1] == "10000.00 × 50% = 5000.00 yuan"
     assert lines[-1] == "Payout: 5900.00 yuan"
