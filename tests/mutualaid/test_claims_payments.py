@@ -34,8 +34,9 @@ def member(tree, plan, worker, nb_cadre):
     return m
 
 
-def test_a_member_claims_with_documents_and_the_union_approves(tree, member, worker, yz_cadre, bl_cadre):
+def test_a_member_claims_with_documents_and_the_union_approves(tree, member, worker, yz_cadre, bl_cadre, api_as):
     claim = services.claim_file(actor=worker, member=member, documents=documents(), **claim_fields())
+    assert api_as(yz_cadre).get("/api/v1/orgs/YZ/stats").json()["aid_claims"] == 1
     assert claim.status == ClaimStatus.SUBMITTED and claim.org_path == tree.yze.path
     assert claim.patient_masked == member.id_masked
     assert ClaimDocument.objects.filter(claim=claim).count() == 3

@@ -69,6 +69,8 @@ class StatsOut(Schema):
     aid_payouts: int = Field(0, description="mutual-aid payouts (人次)")
     aid_paid_amount: Decimal = Field(Decimal("0.00"), description="yuan paid out by mutual aid")
     aid_paid_members: int = Field(0, description="distinct members paid by mutual aid")
+    aid_fees: Decimal = Field(Decimal("0.00"), description="yuan of mutual-aid fees of the enrolments")
+    aid_claims: int = Field(0, description="mutual-aid claims filed")
     breakdown: dict[str, dict[str, dict[str, dict]]] = Field(
         default_factory=dict, description="metric → dimension → key → {n, amount}")
 
