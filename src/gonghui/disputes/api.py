@@ -638,12 +638,16 @@ def legal_aid_finish(request, aid_id: int, payload: AidFinishIn):
     return services.legal_aid_finish(actor=request.user, aid=_aid(request, aid_id), **payload.dict())
 
 
+class AttachmentIn(Schema):
+    description: str = Field("", max_length=200, pattern=NO_NUL)
+
+
 @router.post("/cases/{int:case_id}/attachments", response={201: AttachmentOut, **ERRORS},
              summary="Add a document (JPEG, PNG or PDF, at most 10 MB)")
-def attachment_add(request, case_id: int, file: File[UploadedFile],
-                   description: Form[str] = Field("", max_length=200, pattern=NO_NUL)):
+def attachment_add(request, case_id: int, file: File[UploadedFile], form: Form[AttachmentIn]):
     case = _case(request, case_id)
-    return Status(201, services.attachment_add(actor=request.user, case=case, upload=file, description=description))
+    return Status(201, services.attachment_add(actor=request.user, case=case, upload=file,
+                                               description=form.description))
 
 
 @router.get("/attachments/{int:attachment_id}", response={200: None, **ERRORS},
@@ -686,9 +690,13 @@ class RoomOut(Schema):
         return obj.org.code
 
 
+class RoomQuery(Schema):
+    org: str | None = Field(None, max_length=32, pattern=NO_NUL, description="code of a union: its subtree only")
+
+
 @router.get("/rooms", response={200: list[RoomOut], **ERRORS}, summary="Mediation rooms the caller may see")
-def room_list(request, org: str | None = Query(None, max_length=32, pattern=NO_NUL)):
-    scope_org = org_get(user=request.user, code=org) if org else None
+def room_list(request, params: Query[RoomQuery]):
+    scope_org = org_get(user=request.user, code=params.org) if params.org else None
     return list(selectors.room_list(user=request.user, org=scope_org)[:500])
 
 
