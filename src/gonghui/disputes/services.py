@@ -843,3 +843,37 @@ METRICS = {
     "legal_aid_cases": "count",
     "amount_recovered": "amount",
 }
+
+
+# -------------------------------------------------------------------------------- reminders
+
+def overdue_reminders(*, today: dt.date | None = None) -> dict[str, int]:
+    """Text each mediator of a room that has overdue cases (one text per mediator, with the count).
+
+    Meant to run daily (``tasks.send_overdue_reminders``). Only mediators with a verified mobile
+    are texted; the mobile is decrypted in memory for the send and never logged. Returns counts.
+    """
+    from django.db.models import Count
+    from django.utils import translation
+
+    from gonghui.core import pii, sms
+    from gonghui.core.models import AccountPhone
+
+    today = today or timezone.localdate()
+    late = dict(Case.objects.filter(selectors.overdue_q(today), room__isnull=False, room__is_active=True)
+                .values_list("room_id").annotate(n=Count("pk")).order_by())
+    per_user: dict[int, int] = {}
+    for user_id, room_id in RoomStaff.objects.filter(room_id__in=list(late), kind=StaffKind.MEDIATOR,
+                                                     user__is_active=True).values_list("user_id", "room_id"):
+        per_user[user_id] = per_user.get(user_id, 0) + late[room_id]
+    sent = 0
+    sender = sms.sender()
+    phones = AccountPhone.objects.filter(user_id__in=list(per_user))
+    for phone in phones:
+        number = pii.decrypt(phone.phone_cipher, key_id=phone.pii_key_id, bound_to=phone.phone_hash)
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _("[Union mediation] %(n)d of your room's cases are overdue; please follow them up.") % {
+                "n": per_user[phone.user_id]}
+        sender.send(phone=number, text=text)
+        sent += 1
+    return {"rooms": len(late), "cases": sum(late.values()), "mediators": len(per_user), "texts": sent}
