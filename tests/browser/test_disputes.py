@@ -14,6 +14,7 @@ from playwright.sync_api import expect
 from gonghui.disputes import services
 from gonghui.disputes.models import Case, RoomLevel, StaffKind, State
 from gonghui.orgs.models import OrgKind
+from tests.browser.conftest import ARTIFACTS as ARTIFACTS_DIR
 from tests.factories import PASSWORD, UserFactory, grant, make_member, make_org, system_user, valid_id_number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -149,11 +150,14 @@ def test_worker_applies_cadre_routes_mediator_settles_payments_until_paid_worker
         mediator.get_by_test_id("print-agreement").click()
         expect(mediator.get_by_test_id("agreement-paper")).to_contain_text("贰万元整")
         shot(mediator, "disputes-s6-agreement-a4", full_page=True)
+        pdf = mediator.pdf(format="A4", print_background=True, prefer_css_page_size=True)
+        (ARTIFACTS_DIR / "disputes-agreement.pdf").write_bytes(pdf)
+        assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1  # fits on one A4 sheet
         mediator.go_back()
 
         # 4. Payments until paid (the closed loop).
-        for amount in ("12000", "8000"):
-            mediator.locator("#id_amount").fill(amount)
+        for amount in ("12000.00", "8000.00"):
+            expect(mediator.locator("#id_amount")).to_have_value(amount)  # what is due next
             mediator.get_by_test_id("payment-submit").click()
             expect(mediator.locator(".gh-messages")).to_be_visible()
         expect(mediator.get_by_test_id("outstanding")).to_contain_text("0.00")

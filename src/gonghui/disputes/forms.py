@@ -226,7 +226,7 @@ class WindowIntakeForm(ApplicationForm):
     body_name = forms.CharField(label=_("Court or arbitration commission"), max_length=200, required=False)
     reference = forms.CharField(label=_("Their case reference"), max_length=64, required=False)
     deadline = date_field(_("Their deadline for mediation"), past=False)
-    received_at = forms.DateTimeField(label=_("Received at"), required=False,
+    received_at = forms.DateTimeField(label=_("Time of receipt"), required=False,
                                       widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
                                                                  format="%Y-%m-%dT%H:%M"),
                                       help_text=_("Leave empty for now."))
@@ -244,7 +244,7 @@ class WindowIntakeForm(ApplicationForm):
 class TriageForm(forms.Form):
     ROUTE = (("room", _("Send to a mediation room")), ("hand_on", _("Hand on to another body")))
 
-    route = forms.ChoiceField(label=_("Decision"), choices=ROUTE, initial="room", widget=forms.RadioSelect)
+    route = forms.ChoiceField(label=_("Triage decision"), choices=ROUTE, initial="room", widget=forms.RadioSelect)
     room = forms.ChoiceField(label=_("Mediation room"), choices=(), required=False)
     target = forms.ChoiceField(label=_("Hand on to"), choices=(), required=False)
     target_name = forms.CharField(label=_("Name of the receiving body"), max_length=200, required=False)
@@ -390,7 +390,7 @@ class CaseFilterForm(forms.Form):
                         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}))
     state = forms.ChoiceField(label=_("State"), choices=(), required=False)
     room = forms.ChoiceField(label=_("Mediation room"), choices=(), required=False)
-    claim = forms.ChoiceField(label=_("Claim"), choices=(), required=False)
+    claim = forms.ChoiceField(label=_("Kind of claim"), choices=(), required=False)
     overdue = forms.BooleanField(label=_("Overdue only"), required=False)
     start = date_field(_("Received from"), past=False)
     end = date_field(_("Received until"), past=False)

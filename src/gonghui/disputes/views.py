@@ -504,10 +504,20 @@ def _forms_for(case: Case, user, actions: set[str], bound: dict | None = None) -
             mediators=selectors.room_staff(room=case.room, kind=StaffKind.MEDIATOR))
     for action, form_class in ACTION_FORMS.items():
         if form_class is not None and action in actions:
-            forms[action] = bound.get(action) or form_class()
+            forms[action] = bound.get(action) or form_class(initial=_initial(case, action))
     if "agree" in actions:
         forms["instalments"] = bound.get("instalments") or InstalmentFormSet(prefix="instalments")
     return forms
+
+
+def _initial(case: Case, action: str) -> dict:
+    """A payment form starts with what is due next under the schedule."""
+    if action != "payment" or not _has_agreement(case):
+        return {}
+    for instalment in case.agreement.instalments.all():
+        if not instalment.is_paid:
+            return {"amount": instalment.amount - instalment.paid_amount}
+    return {}
 
 
 def _render_case(request, case: Case, *, bound: dict | None = None, status: int = 200, open_action: str = ""):
