@@ -111,6 +111,10 @@ def plan_rules(plan) -> list[tuple[str, str]]:
             else:
                 bands.append(_("%(ratio)s of what is above %(lower)s") % {"ratio": _percent(tier.ratio),
                                                                          "lower": _yuan(lower)})
+        elif not lower:
+            bands.append(_("%(ratio)s of the first %(upper)s above the deductible") % {
+                "ratio": _percent(tier.ratio), "upper": _yuan(tier.upto)})
+            lower = tier.upto
         else:
             bands.append(_("%(ratio)s of the part from %(lower)s to %(upper)s") % {
                 "ratio": _percent(tier.ratio), "lower": _yuan(lower), "upper": _yuan(tier.upto)})
@@ -132,6 +136,12 @@ def plan_rules(plan) -> list[tuple[str, str]]:
 
 
 # --- module home (数读, work queue, charts) --------------------------------------------------------
+
+
+def short_products() -> list[tuple[str, str]]:
+    """Product names short enough for a chart axis (在职住院, 特种重病, 退休住院)."""
+    return [(Product.INPATIENT, _("In-service inpatient")), (Product.CRITICAL_ILLNESS, _("Critical illness")),
+            (Product.RETIREE_INPATIENT, _("Retiree inpatient"))]
 
 
 def _wan(amount) -> str:
@@ -184,11 +194,11 @@ def home(request):
         "feeds": [f for f in feeds if f.status in RUNNING_FEEDS],
     }
     breakdown = figures.get("breakdown", {})
-    products = [(value, str(label)) for value, label in Product.choices]
+    products = [(value, str(label)) for value, label in short_products()]
 
     def by_product(metric):
         rows = breakdown.get(metric, {}).get("product", {})
-        return [(label, rows.get(value, {}))for value, label in products]
+        return [(label, rows.get(value, {})) for value, label in products]
 
     enrol_rows = [(label, row.get("n", 0)) for label, row in by_product("aid_enrolments")]
     paid_rows = [(label, _wan(row.get("amount", 0))) for label, row in by_product("aid_paid_amount")]
