@@ -108,3 +108,29 @@ def test_overdue_lists(history, tree, bl_cadre):
     deadlines = selectors.case_deadlines(selectors.case_get(user=bl_cadre, pk=court.pk), today=dt.date(2024, 6, 2))
     assert deadlines.overdue == ["mediation", "court"]
     assert deadlines.court.passed and deadlines.mediation.passed
+
+
+def test_the_case_shows_its_limitation_interrupted_by_the_application(tree, bl_cadre):
+    case = open_case(bl_cadre, tree.bl, claims=[claim("overtime", "5000"), claim("unpaid_wages", "9000")],
+                     received_at=_at(dt.date(2024, 10, 1)), knew_on=dt.date(2024, 1, 15),
+                     employment_end=dt.date(2024, 6, 30))
+    deadlines = selectors.case_deadlines(selectors.case_get(user=bl_cadre, pk=case.pk), today=dt.date(2025, 1, 20))
+    # Overtime: a year from when they knew, restarted by the application on 1 October.
+    assert deadlines.limitation["overtime"].ends_on == dt.date(2025, 10, 1)
+    # Wages: a year from the end of employment, restarted the same way.
+    assert deadlines.limitation["unpaid_wages"].ends_on == dt.date(2025, 10, 1)
+    assert not deadlines.limitation["overtime"].barred
+    # 9,000 yuan of wages and 5,000 of overtime, each ≤ 12 × ¥2,490: the award would be final.
+    assert deadlines.final_award and deadlines.final_award_threshold == Decimal("29880.00")
+    assert deadlines.minimum_wage.amount == Decimal("2490.00")
+
+
+def test_a_district_minimum_wage_changes_the_threshold(tree, bl_cadre, nb_cadre):
+    services.minimum_wage_set(actor=bl_cadre, org=tree.bl, amount="500.00", valid_from=dt.date(2024, 1, 1),
+                              source="测试")
+    case = open_case(bl_cadre, tree.blt, claims=[claim("overtime", "9000")], received_at=_at(dt.date(2024, 10, 1)))
+    deadlines = selectors.case_deadlines(selectors.case_get(user=bl_cadre, pk=case.pk), today=dt.date(2024, 10, 2))
+    assert deadlines.minimum_wage.amount == Decimal("500.00") and not deadlines.final_award
+    # Before the row applies, and in another district, the default holds.
+    assert selectors.minimum_wage_for(tree.blt.path, dt.date(2023, 12, 31)).amount == Decimal("2490.00")
+    assert selectors.minimum_wage_for(tree.yz.path, dt.date(2024, 10, 1)).amount == Decimal("2490.00")

@@ -277,9 +277,12 @@ def case_deadlines(case: Case, today: dt.date | None = None) -> CaseDeadlines:
     wage = minimum_wage_for(case.org_path, case.received_on)
     limitation = {}
     if case.knew_on:
+        # Asking the union to mediate is a request for relief to a body (art. 27): it interrupts the
+        # limitation on the day of receipt; an agreement (the employer agreeing to pay) does too.
+        interruptions = [d for d in (case.received_on, case.settled_on) if d is not None]
         for kind, _amount in claims:
             limitation[kind] = rules.limitation(knew_on=case.knew_on, today=today, claim=kind,
-                                                employment_end=case.employment_end)
+                                                employment_end=case.employment_end, interruptions=interruptions)
     referral = getattr(case, "referral_in", None) if _has(case, "referral_in") else None
     agreement = getattr(case, "agreement", None) if _has(case, "agreement") else None
     instalments = ([rules.DueItem(i.due_on, i.amount, i.paid_amount) for i in agreement.instalments.all()]
