@@ -135,6 +135,18 @@ def plan_rules(plan) -> list[tuple[str, str]]:
     ]
 
 
+def timeline(obj, limit: int = 50):
+    """What happened to an object, newest first, from the audit log.
+
+    The caller got ``obj`` through a scoped selector, so whoever sees the page may see its history.
+    (docs/mutualaid-pages-needs.md asks the core for this as a selector; it moves there then.)
+    """
+    from gonghui.core.models import AuditEntry
+
+    return (AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+            .select_related("actor").order_by("-seq")[:limit])
+
+
 # --- module home (数读, work queue, charts) --------------------------------------------------------
 
 
@@ -269,6 +281,7 @@ def plan_detail(request, pk: int):
         "totals": selectors.enrolment_totals(user=request.user, org=org, plan=plan),
         "may_define": _is_city_cadre(request), "may_enrol": can(request, Perm.MANAGE, org.path),
         "batches": [b for b in selectors.enrolment_batches(user=request.user, org=org) if b.plan_id == plan.pk],
+        "timeline": timeline(plan),
     }
     return _page(request, "mutualaid/staff/plan.html", context, org=org, tab="plans")
 
@@ -435,7 +448,8 @@ def enrol_batch_page(request, pk: int):
     for line in batch.report.get("lines", []):
         code = line.get("code", "")
         lines.append({**line, "reason": _reason(code)})
-    context = {"org": batch.org, "batch": batch, "lines": lines, "more": batch.report.get("more", 0)}
+    context = {"org": batch.org, "batch": batch, "lines": lines, "more": batch.report.get("more", 0),
+               "timeline": timeline(batch)}
     return _page(request, "mutualaid/staff/enrol_batch.html", context, org=batch.org, tab="enrolments")
 
 
@@ -488,7 +502,7 @@ def _feed_or_404(request, pk: int):
 
 def _feed_context(feed) -> dict:
     finished = feed.status not in RUNNING_FEEDS
-    context = {"feed": feed, "finished": finished, "org": feed.org}
+    context = {"feed": feed, "finished": finished, "org": feed.org, "timeline": timeline(feed)}
     if feed.status == FeedStatus.PRICING and feed.stored:
         context["percent"] = min(99, int(feed.progress * 100 / feed.stored)) if feed.progress else 0
     if finished:
@@ -582,7 +596,7 @@ def _render_claim(request, claim, refuse_form=None, status=200):
         "may_decide": may_decide, "payout": payout,
         "explanation": selectors.payout_explanation(payout=payout) if payout is not None else None,
         "preview": _claim_preview(claim) if may_decide else None,
-        "reason_label": _reason(claim.reason_code),
+        "reason_label": _reason(claim.reason_code), "timeline": timeline(claim),
     }
     return _page(request, "mutualaid/staff/claim.html", context, org=claim.org, tab="claims", status=status)
 
@@ -707,7 +721,7 @@ def _render_batch(request, batch, failure_form=None, status=200):
     counts = {s: sum(1 for line in lines if line.status == s) for s in PaymentLine.Status.values}
     context = {"batch": batch, "org": batch.org, "lines": lines, "counts": counts,
                "failure_form": failure_form or FailureForm(), "may_manage": can(request, Perm.MANAGE, batch.org_path),
-               "open": batch.status == PaymentBatch.Status.OPEN}
+               "open": batch.status == PaymentBatch.Status.OPEN, "timeline": timeline(batch)}
     return _page(request, "mutualaid/staff/batch.html", context, org=batch.org, tab="payouts", status=status)
 
 
