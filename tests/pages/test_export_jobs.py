@@ -150,3 +150,37 @@ def test_cleanup_removes_exports_a_day_old_with_their_workbook(yz_cadre, roster,
     result = cleanup()
     assert (result.export_jobs, result.files) == (1, 1)
     assert list(ExportJob.objects.values_list("pk", flat=True)) == [new.pk] and len(files(long_lists)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_writes_a_long_list_with_progress_outside_any_transaction(long_lists, monkeypatch, settings):
+    """As under `gonghui db_worker`: autocommit, a streamed (server-side on PostgreSQL) read while the
+    progress updates the job row on the same connection."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+
+    from gonghui.demo.services import demo_load
+    from gonghui.members import exports
+    from gonghui.orgs.models import Org
+
+    monkeypatch.setattr(exports, "EXPORT_CHUNK", 500)
+    settings.TASKS = DATABASE  # queued; this test runs the worker's part itself
+    demo_load(scale=Decimal("0.002"), password="demo-test-pass")
+    nb = Org.objects.get(code="NB")
+    admin = get_user_model().objects.get(username="nb")
+    job = export_job_create(actor=admin, org=nb)
+    seen = []
+    original = ExportJob.objects.filter
+
+    def spy(*args, **kwargs):
+        if kwargs.get("pk") == job.pk:
+            seen.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ExportJob.objects, "filter", spy)
+    assert export_job_run(job_id=job.pk) == ExportStatus.DONE
+    job.refresh_from_db()
+    assert job.rows_done == job.rows_total > 5_000
+    assert len(seen) >= job.rows_total // 500  # a progress write per chunk
+    assert len(files(long_lists)) == 1
