@@ -249,7 +249,7 @@ def test_a_member_claims_the_union_approves_and_the_member_sees_it(browser, live
     phone.goto(f"{base}/services/")
     expect(phone.get_by_test_id("aid-claims")).to_contain_text("上海瑞金医院")
     phone.get_by_test_id("aid-claims").get_by_role("link", name="查看").click()
-    expect(phone.get_by_test_id("claim-status")).to_have_text("已同意")
+    expect(phone.get_by_test_id("claim-status")).to_have_text("已通过")
     expect(phone.get_by_test_id("claim-payout")).to_have_text("2,000.00 元")
     expect(phone.get_by_test_id("payout-steps")).to_contain_text("目录内自付 4500.00 元 − 起付线 500.00 元 = 4000.00 元")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390

@@ -418,3 +418,31 @@ class TestMemberPages:
         assert response.status_code == 422
         assert "该方案不保障父母、子女" in html(response)
         assert not Claim.objects.exists()
+
+
+# --- lists run a fixed number of queries -------------------------------------------------------
+
+
+def _queries(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize("url", ["/staff/aid/claims/", "/staff/aid/payouts/", "/staff/aid/enrolments/"])
+def test_a_list_page_does_not_run_a_query_per_row(client, tree, yz_cadre, plan, nb_cadre, url):
+    def grow(n):
+        people = members_with_numbers(tree.yze, n)
+        services.enrol_batch(actor=yz_cadre, plan=plan, org=tree.yz, on=jan1())
+        for member, number in people:
+            services.claim_file(actor=yz_cadre, member=member, documents=documents(), **claim_fields())
+        feed_receive_api(actor=nb_cadre, org=tree.nb, records=[record(number) for _m, number in people])
+
+    grow(2)
+    client.force_login(yz_cadre)
+    few = _queries(client, url)
+    grow(5)
+    assert _queries(client, url) == few
