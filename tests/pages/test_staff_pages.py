@@ -50,9 +50,9 @@ class TestFrame:
     def test_the_menu_shows_only_modules_that_exist(self, client, yz_cadre):
         client.force_login(yz_cadre)
         html = client.get("/staff/").content.decode()
-        for label in ("工作台", "组织与会员", "组织架构", "会员名册", "统计数读"):
+        for label in ("工作台", "组织与会员", "组织架构", "会员名册", "劳动争议", "互助保障", "统计数读"):
             assert label in html
-        for missing in ("劳动争议", "互助保障", "系统管理"):
+        for missing in ("困难帮扶", "系统管理"):
             assert missing not in html
 
     def test_a_user_with_several_roles_gets_a_switcher(self, client, tree):
