@@ -3,7 +3,7 @@ bad input with a Chinese message and change nothing, and serve claim documents o
 
 from __future__ import annotations
 
-import re
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -19,9 +19,8 @@ from gonghui.mutualaid.models import (
     Payout,
     PayoutStatus,
     Plan,
-    SettlementFeed,
 )
-from tests.factories import grant, make_member, UserFactory, valid_id_number
+from tests.factories import UserFactory, valid_id_number
 from tests.mutualaid.conftest import jan1, open_plan
 from tests.mutualaid.helpers import claim_fields, documents, members_with_numbers, record
 
@@ -264,8 +263,6 @@ class TestEnrolment:
         assert outsider not in page
 
     def test_enrolment_outside_the_window_is_refused_and_changes_nothing(self, client, tree, yz_cadre):
-        import datetime as dt
-
         closed = open_plan(window_start=dt.date(2025, 11, 1), window_end=dt.date(2026, 1, 31))
         members_with_numbers(tree.yze, 2)
         client.force_login(yz_cadre)
@@ -446,3 +443,49 @@ def test_a_list_page_does_not_run_a_query_per_row(client, tree, yz_cadre, plan, 
     few = _queries(client, url)
     grow(5)
     assert _queries(client, url) == few
+
+
+class TestClaimsForFamily:
+    @pytest.fixture
+    def family_plan(self, tree, member_login, yz_cadre):
+        from gonghui.mutualaid.models import Product
+
+        plan = open_plan(product=Product.CRITICAL_ILLNESS, name="特种重病互助保障", allows_dependants=True)
+        services.enrol_member(actor=yz_cadre, plan=plan, member=member_login, on=jan1())
+        return plan
+
+    def _post(self, client, plan, member, **extra):
+        from tests.mutualaid.helpers import PDF
+
+        enrolment = Enrolment.objects.get(member=member, plan=plan)
+        files = {k: SimpleUploadedFile(f"{k}.pdf", PDF) for k in ("invoice", "itemised_bill", "discharge_summary")}
+        data = {"enrolment": enrolment.pk, "relation": "parent", "patient_name": "张老汉", **claim_fields(),
+                **files, **extra}
+        return client.post("/aid/claims/new/", data)
+
+    def test_a_member_claims_for_a_parent_with_proof(self, client, member_login, family_plan):
+        from tests.mutualaid.helpers import PDF
+
+        number = valid_id_number(birth=dt.date(1950, 2, 3))
+        response = self._post(client, family_plan, member_login, patient_id_number=number,
+                              relationship=SimpleUploadedFile("户口本.pdf", PDF))
+        claim = Claim.objects.get()
+        assert response.status_code == 302
+        assert (claim.relation, claim.patient_name, claim.documents.count()) == ("parent", "张老汉", 4)
+        assert number not in html(client.get(f"/aid/claims/{claim.pk}/"))
+
+    def test_without_proof_nothing_is_filed_and_the_id_number_is_not_echoed(self, client, member_login,
+                                                                            family_plan):
+        number = valid_id_number(birth=dt.date(1951, 4, 5))
+        response = self._post(client, family_plan, member_login, patient_id_number=number)
+        assert response.status_code == 422
+        page = html(response)
+        assert "为父母或子女申请须附关系证明" in page
+        assert number not in page
+        assert not Claim.objects.exists()
+
+
+def test_the_pages_speak_english_when_asked(client, yz_cadre, yz_claim, settings):
+    client.force_login(yz_cadre)
+    page = html(client.get(f"/staff/aid/claims/{yz_claim.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Approve the claim" in page and "In-catalogue self-pay 12000.00 − deductible 500.00" in page

@@ -14,7 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.members.forms import ID_ATTRS, PrivateInput
+from gonghui.mutualaid.feeds import FEED_SUFFIXES
 from gonghui.mutualaid.models import CLAIM_REFUSAL_CODES, Eligibility, Product, Relation
+from gonghui.mutualaid.services import DOCUMENT_MAX_BYTES, DOCUMENT_TYPES
 
 DATE = {"type": "date"}
 MONEY_ATTRS = {"inputmode": "decimal", "class": "text-end num", "autocomplete": "off"}
@@ -194,9 +196,6 @@ class EnrolmentFilter(forms.Form):
 
 # --- settlement feed -----------------------------------------------------------------------------
 
-FEED_SUFFIXES = (".csv", ".txt", ".xlsx")
-
-
 class FeedUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Settlement file (CSV or XLSX)"),
@@ -226,32 +225,23 @@ class FeedUploadForm(forms.Form):
 
 # --- claims --------------------------------------------------------------------------------------
 
-DOCUMENT_MAX_MB = 10
-# Photos and PDFs only, recognised by their first bytes (a renamed .exe is refused).
-SIGNATURES = {
-    "application/pdf": (b"%PDF-",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-}
+DOCUMENT_MAX_MB = DOCUMENT_MAX_BYTES // (1024 * 1024)
+# Photos and PDFs only, recognised by their first bytes as the service does (a renamed .exe is refused).
 DOCUMENT_SUFFIXES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 DOCUMENT_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
 
 
 def sniff(upload) -> str | None:
     """The document's type from its first bytes, or None when it is not a photo or a PDF."""
-    head = upload.read(8)
+    head = upload.read(16)
     upload.seek(0)
-    for content_type, starts in SIGNATURES.items():
-        if any(head.startswith(s) for s in starts):
-            return content_type
-    return None
+    return next((ctype for magic, (ctype, _suffix) in DOCUMENT_TYPES.items() if head.startswith(magic)), None)
 
 
 class DocumentField(forms.FileField):
     widget = forms.ClearableFileInput
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("help_text", _("A photo (JPG, PNG) or a PDF, at most %(mb)d MB.") % {"mb": DOCUMENT_MAX_MB})
         super().__init__(*args, **kwargs)
         self.widget = forms.FileInput(attrs={"accept": DOCUMENT_ACCEPT})
 
@@ -306,6 +296,8 @@ class ClaimForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.enrolments = {e.pk: e for e in enrolments}
         self.fields["enrolment"].choices = [(e.pk, f"{e.plan.name}（{e.plan.year}）") for e in enrolments]
+        for name in ("invoice", "itemised_bill", "discharge_summary"):  # in the request's language
+            self.fields[name].help_text = _("A photo (JPG, PNG) or a PDF, at most %(mb)d MB.") % {"mb": DOCUMENT_MAX_MB}
         today = timezone.localdate().isoformat()
         self.fields["admitted_on"].widget.attrs["max"] = today
         self.fields["discharged_on"].widget.attrs["max"] = today
