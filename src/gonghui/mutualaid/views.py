@@ -170,9 +170,12 @@ def _chart(key: str, kind: str, title: str, unit: str, series: str, rows: list[t
     }
 
 
+YEARS_SHOWN = 10
+
+
 def _years(today: dt.date) -> list[int]:
-    first = selectors.plan_list().order_by("year").values_list("year", flat=True).first() or today.year
-    return list(range(today.year, min(first, today.year) - 1, -1))
+    """The plan years to choose from and to chart: the last ten, this one first."""
+    return list(range(today.year, today.year - YEARS_SHOWN, -1))
 
 
 @staff_required
@@ -214,16 +217,15 @@ def home(request):
 
     enrol_rows = [(label, row.get("n", 0)) for label, row in by_product("aid_enrolments")]
     paid_rows = [(label, _wan(row.get("amount", 0))) for label, row in by_product("aid_paid_amount")]
-    per_year = [(y, selectors_period(org, dt.date(y, 1, 1), min(dt.date(y, 12, 31), today)))
-                for y in sorted(years)[-5:]]
+    per_year = [(y, selectors_period(org, dt.date(y, 1, 1), min(dt.date(y, 12, 31), today))) for y in sorted(years)]
     charts = [
         _chart("enrol-product", "bar", _("Enrolments by product, %(year)s") % {"year": year}, times,
                _("Enrolments"), enrol_rows),
         _chart("paid-product", "bar", _("Amount paid by product, %(year)s") % {"year": year}, wan_yuan,
                _("Amount paid"), paid_rows),
-        _chart("enrol-year", "line", _("Enrolments per year"), times, _("Enrolments"),
+        _chart("enrol-year", "bar", _("Enrolments per year"), times, _("Enrolments"),
                [(str(y), f["aid_enrolments"]) for y, f in per_year]),
-        _chart("paid-year", "line", _("Amount paid per year"), wan_yuan, _("Amount paid"),
+        _chart("paid-year", "bar", _("Amount paid per year"), wan_yuan, _("Amount paid"),
                [(str(y), _wan(f["aid_paid_amount"])) for y, f in per_year]),
     ]
     context = {"org": org, "year": year, "year_form": year_form, "start": start, "end": end, "kpis": kpis,
@@ -250,12 +252,13 @@ def selectors_period(org, start, end) -> dict:
 def plan_list_page(request):
     org = _org(request)
     today = timezone.localdate()
-    years = sorted(set(selectors.plan_list().values_list("year", flat=True)) | {today.year}, reverse=True)
+    every = list(selectors.plan_list())  # a few rows a year: one query, filtered here
+    years = sorted({p.year for p in every} | {today.year}, reverse=True)
     form = PlanFilter(request.GET or None, years=years)
     year = product = None
     if form.is_valid():
         year, product = form.cleaned_data["year"], form.cleaned_data["product"] or None
-    plans = list(selectors.plan_list(year=year, product=product))
+    plans = [p for p in every if (year is None or p.year == year) and (not product or p.product == product)]
     rows = [{"plan": p, "locked": p.enrolled > 0, "open": p.window_start <= today <= p.window_end,
              "tiers": [_percent(t.ratio) for t in parse_tiers(p.tiers)]} for p in plans]
     context = {"org": org, "form": form, "rows": rows, "may_define": _is_city_cadre(request)}
