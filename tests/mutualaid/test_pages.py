@@ -128,6 +128,7 @@ class TestDocuments:
         assert b"".join(response.streaming_content).startswith(b"%PDF-")
         assert "private" in response["Cache-Control"] and "no-store" in response["Cache-Control"]
         assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Content-Security-Policy"].startswith("default-src 'none'")  # nothing in it may run
 
     def test_the_member_opens_their_own_document_and_no_one_elses(self, client, tree, yz_claim, yz_enrolled):
         owner = UserFactory(username="owner")

@@ -665,7 +665,11 @@ def serve_document(request, pk: int):
                             content_type=doc.content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    # Nothing in an uploaded file may run: images open in a sandbox; Chromium's PDF viewer refuses a
+    # sandboxed document, so a PDF gets no sources at all instead.
+    response["Content-Security-Policy"] = (
+        "default-src 'none'; frame-ancestors 'none'" if doc.content_type == "application/pdf"
+        else "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox")
     return response
 
 
