@@ -490,3 +490,18 @@ def test_the_pages_speak_english_when_asked(client, yz_cadre, yz_claim, settings
     client.force_login(yz_cadre)
     page = html(client.get(f"/staff/aid/claims/{yz_claim.pk}/", HTTP_ACCEPT_LANGUAGE="en"))
     assert "Approve the claim" in page and "In-catalogue self-pay 12000.00 − deductible 500.00" in page
+
+
+class TestHomePeriod:
+    def test_a_period_of_ones_own_counts_only_its_days(self, client, yz_cadre, yz_enrolled):
+        client.force_login(yz_cadre)
+        year = jan1().year
+        assert 'data-testid="kpi-aid_enrolments">3<' in html(client.get(f"/staff/aid/?start={year}-01-01&end={year}-01-01"))
+        assert 'data-testid="kpi-aid_enrolments">0<' in html(client.get(f"/staff/aid/?start={year}-01-02"))
+        assert 'data-testid="kpi-aid_enrolments">0<' in html(client.get(f"/staff/aid/?year={year - 1}"))
+
+    def test_a_period_ending_before_it_starts_is_refused(self, client, yz_cadre):
+        client.force_login(yz_cadre)
+        page = html(client.get("/staff/aid/?start=2026-05-01&end=2026-04-01"))
+        assert "结束日期不能早于开始日期" in page
+        assert 'data-testid="kpi-aid_enrolments">0<' in page  # this year's figures instead

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from gonghui.members.forms import ID_ATTRS, PrivateInput
 from gonghui.mutualaid.feeds import FEED_SUFFIXES
@@ -351,8 +351,18 @@ class FailureForm(forms.Form):
 
 
 class YearFilter(forms.Form):
-    year = forms.TypedChoiceField(label=_("Year"), coerce=int, required=False, empty_value=None)
+    """The module home's period: a plan year, or any period from one day to another."""
+
+    year = forms.TypedChoiceField(label=_("Plan year"), coerce=int, required=False, empty_value=None)
+    start = _date(_("or from"), required=False)
+    end = _date(pgettext_lazy("period", "to"), required=False)
 
     def __init__(self, *args, years: list[int], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(y, str(y)) for y in years]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["start"] > data["end"]:
+            self.add_error("end", _("The end of the period must not be before its start."))
+        return data

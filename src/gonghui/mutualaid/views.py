@@ -184,8 +184,11 @@ def home(request):
     today = timezone.localdate()
     years = _years(today)
     year_form = YearFilter(request.GET or None, years=years)
-    year = year_form.cleaned_data["year"] if year_form.is_valid() and year_form.cleaned_data["year"] else today.year
+    data = year_form.cleaned_data if year_form.is_bound and year_form.is_valid() else {}
+    year = data.get("year") or today.year
     start, end = dt.date(year, 1, 1), min(dt.date(year, 12, 31), today)
+    if data.get("start") or data.get("end"):  # a period of one's own instead of a plan year
+        start, end = data.get("start") or start, data.get("end") or end
     figures = selectors_period(org, start, end)
     times, people = pgettext("unit", "person-times"), pgettext("unit", "people")
     wan_yuan = pgettext("unit", "ten-thousand yuan")
@@ -219,10 +222,8 @@ def home(request):
     paid_rows = [(label, _wan(row.get("amount", 0))) for label, row in by_product("aid_paid_amount")]
     per_year = [(y, selectors_period(org, dt.date(y, 1, 1), min(dt.date(y, 12, 31), today))) for y in sorted(years)]
     charts = [
-        _chart("enrol-product", "bar", _("Enrolments by product, %(year)s") % {"year": year}, times,
-               _("Enrolments"), enrol_rows),
-        _chart("paid-product", "bar", _("Amount paid by product, %(year)s") % {"year": year}, wan_yuan,
-               _("Amount paid"), paid_rows),
+        _chart("enrol-product", "bar", _("Enrolments by product"), times, _("Enrolments"), enrol_rows),
+        _chart("paid-product", "bar", _("Amount paid by product"), wan_yuan, _("Amount paid"), paid_rows),
         _chart("enrol-year", "bar", _("Enrolments per year"), times, _("Enrolments"),
                [(str(y), f["aid_enrolments"]) for y, f in per_year]),
         _chart("paid-year", "bar", _("Amount paid per year"), wan_yuan, _("Amount paid"),
