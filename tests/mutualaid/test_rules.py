@@ -8,7 +8,7 @@ from django.utils import translation
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gonghui.mutualaid.rules import FEN, Rule, Tier, explain, parse_tiers, price
+from gonghui.mutualaid.rules import FEN, Rule, Tier, explain, parse_tiers, payout_amount, price
 
 D = Decimal
 RULE = Rule(deductible=D("500.00"), tiers=(Tier(D("10000"), D("0.5")), Tier(None, D("0.6"))),
@@ -90,6 +90,7 @@ def test_never_negative_never_above_the_caps_exact_to_the_fen(rule, self_pay, pa
     assert p.amount == p.amount.quantize(FEN)
     assert p.amount <= max(D(0), self_pay - rule.deductible)  # ratios ≤ 1: never more than the eligible self-pay
     assert price(rule, self_pay, paid) == p  # deterministic
+    assert payout_amount(rule, self_pay, paid) == p.amount  # the batch engine's path gives the same
 
 
 @settings(max_examples=300, deadline=None)

@@ -136,23 +136,165 @@ def _take(feed_id: int | None, chunk: int) -> list[tuple]:
         "id", "id_hash", "product", "hospital", "admitted_on", "discharged_on", "self_pay_in", "feed_id")[:chunk])
 
 
+class _Queries:
+    """The chunk's set queries, portable (IN lists, multi-row VALUES): SQLite and the tests."""
+
+    def members(self, hashes: list[str]) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for part in _in_parts(hashes):
+            out.update((h, pk) for pk, h in Member.objects.filter(id_hash__in=part).values_list("pk", "id_hash"))
+        return out
+
+    def enrolments(self, member_ids: list[int], products: list[str]) -> list[tuple]:
+        out: list[tuple] = []
+        for part in _in_parts(member_ids):
+            out.extend(Enrolment.objects.filter(member_id__in=part, plan__product__in=products).values_list(
+                "id", "member_id", "plan_id", "org_path", "enrolled_on", "plan__product", "plan__cover_start",
+                "plan__cover_end"))
+        return out
+
+    def ensure_ledgers(self, keys: list[tuple[int, str, int]]) -> None:
+        Ledger.objects.bulk_create([Ledger(plan_id=p, person_hash=h, member_id=m) for p, h, m in keys],
+                                   ignore_conflicts=True, batch_size=INSERT_ROWS)
+
+    def lock_ledgers(self, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list]:
+        out: dict[tuple[int, str], list] = {}
+        plan_ids = sorted({p for p, _h in wanted})
+        for part in _in_parts(sorted({h for _p, h in wanted})):
+            locked = (Ledger.objects.select_for_update().filter(person_hash__in=part, plan_id__in=plan_ids)
+                      .order_by("id").values_list("id", "plan_id", "person_hash", "paid_total", "payouts"))
+            for pk, plan_id, h, paid, n in locked:
+                if (plan_id, h) in wanted:
+                    out[(plan_id, h)] = [pk, paid, n, False]
+        return out
+
+    def priced_stays(self, hashes: list[str]) -> set[tuple]:
+        seen: set[tuple] = set()
+        for part in _in_parts(hashes):
+            seen.update(SettlementRecord.objects.filter(id_hash__in=part, status=SettlementStatus.PRICED)
+                        .values_list("id_hash", "product", "hospital", "admitted_on", "discharged_on"))
+        return seen
+
+    def insert_payouts(self, payouts: list[tuple]) -> int:
+        table = Payout._meta.db_table
+        columns = ", ".join(PAYOUT_COLUMNS)
+        row = "(" + ", ".join(["%s"] * len(PAYOUT_COLUMNS)) + ")"
+        inserted = 0
+        with connection.cursor() as cursor:
+            for start in range(0, len(payouts), INSERT_ROWS):
+                part = payouts[start:start + INSERT_ROWS]
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(part))} "
+                    "ON CONFLICT (settlement_id) DO NOTHING RETURNING settlement_id",
+                    [v for p in part for v in p])
+                inserted += len(cursor.fetchall())
+        return inserted
+
+    def set_status(self, ids: list[int], status: str, code: str, now) -> None:
+        for part in _in_parts(ids):
+            SettlementRecord.objects.filter(pk__in=part, status=SettlementStatus.RECEIVED).update(
+                status=status, reason_code=code, priced_at=now)
+
+    def update_ledgers(self, changed: list[list], now) -> None:
+        table = Ledger._meta.db_table
+        with connection.cursor() as cursor:
+            for start in range(0, len(changed), INSERT_ROWS):
+                part = changed[start:start + INSERT_ROWS]
+                cursor.execute(
+                    f"WITH v(id, paid_total, payouts) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(part))}) "
+                    f"UPDATE {table} SET paid_total = v.paid_total, payouts = v.payouts, updated_at = %s "
+                    f"FROM v WHERE {table}.id = v.id",
+                    [x for pk, paid, n, _c in part for x in (pk, paid, n)] + [now])
+
+
+class _PgQueries(_Queries):
+    """The same on PostgreSQL with one array parameter per column (no statement with thousands of
+    placeholders to build and parse): ``= ANY(%s)`` and ``unnest(%s, %s, …)``."""
+
+    def _rows(self, sql: str, params: list) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
+
+    def members(self, hashes):
+        return {h: pk for pk, h in self._rows(
+            f"SELECT id, id_hash FROM {Member._meta.db_table} WHERE id_hash = ANY(%s)", [hashes])}
+
+    def enrolments(self, member_ids, products):
+        e, p = Enrolment._meta.db_table, Plan._meta.db_table
+        return self._rows(
+            f"SELECT e.id, e.member_id, e.plan_id, e.org_path, e.enrolled_on, p.product, p.cover_start, p.cover_end "
+            f"FROM {e} e JOIN {p} p ON p.id = e.plan_id WHERE e.member_id = ANY(%s) AND p.product = ANY(%s)",
+            [member_ids, products])
+
+    def ensure_ledgers(self, keys):
+        now = timezone.now()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Ledger._meta.db_table} (plan_id, person_hash, member_id, paid_total, payouts, updated_at) "
+                "SELECT p, h, m, 0, 0, %s FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS v(p, h, m) "
+                "ON CONFLICT (plan_id, person_hash) DO NOTHING",
+                [now, [k[0] for k in keys], [k[1] for k in keys], [k[2] for k in keys]])
+
+    def lock_ledgers(self, wanted):
+        keys = sorted(wanted)
+        rows = self._rows(
+            f"SELECT l.id, l.plan_id, l.person_hash, l.paid_total, l.payouts FROM {Ledger._meta.db_table} l "
+            "JOIN unnest(%s::bigint[], %s::text[]) AS v(p, h) ON l.plan_id = v.p AND l.person_hash = v.h "
+            "ORDER BY l.id FOR UPDATE OF l",
+            [[k[0] for k in keys], [k[1] for k in keys]])
+        return {(plan_id, h): [pk, paid, n, False] for pk, plan_id, h, paid, n in rows}
+
+    def priced_stays(self, hashes):
+        return set(self._rows(
+            f"SELECT id_hash, product, hospital, admitted_on, discharged_on FROM {SettlementRecord._meta.db_table} "
+            "WHERE id_hash = ANY(%s) AND status = %s", [hashes, SettlementStatus.PRICED]))
+
+    def insert_payouts(self, payouts):
+        if not payouts:
+            return 0
+        columns = list(zip(*payouts))
+        casts = ("bigint", "bigint", "bigint", "bigint", "text", "text", "text", "numeric", "numeric", "numeric",
+                 "text", "date", "timestamptz")
+        unnest = ", ".join(f"%s::{c}[]" for c in casts)
+        rows = self._rows(
+            f"WITH ins AS (INSERT INTO {Payout._meta.db_table} ({', '.join(PAYOUT_COLUMNS)}) "
+            f"SELECT * FROM unnest({unnest}) ON CONFLICT (settlement_id) DO NOTHING RETURNING 1) "
+            "SELECT count(*) FROM ins", [list(c) for c in columns])
+        return rows[0][0]
+
+    def set_status(self, ids, status, code, now):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {SettlementRecord._meta.db_table} SET status = %s, reason_code = %s, priced_at = %s "
+                "WHERE id = ANY(%s) AND status = %s", [status, code, now, ids, SettlementStatus.RECEIVED])
+
+    def update_ledgers(self, changed, now):
+        table = Ledger._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET paid_total = v.p, payouts = v.n, updated_at = %s "
+                "FROM unnest(%s::bigint[], %s::numeric[], %s::integer[]) AS v(id, p, n) "
+                f"WHERE {table}.id = v.id",
+                [now, [c[0] for c in changed], [c[1] for c in changed], [c[2] for c in changed]])
+
+
+def _queries() -> _Queries:
+    return _PgQueries() if connection.vendor == "postgresql" else _Queries()
+
+
 def _price_chunk(*, feed_id: int | None, chunk: int, day: dt.date, plans: _Plans, actor) -> PricingResult:
     result = PricingResult()
     rows = _take(feed_id, chunk)
     if not rows:
         return result
+    q = _queries()
     result.records, result.chunks = len(rows), 1
-    hashes = sorted({r[1] for r in rows})
-    member_of: dict[str, int] = {}
-    for part in _in_parts(hashes):
-        member_of.update((h, pk) for pk, h in Member.objects.filter(id_hash__in=part).values_list("pk", "id_hash"))
-    products = {p for r in rows for p in PRODUCT_GROUP[r[2]]}
+    member_of = q.members(sorted({r[1] for r in rows}))
+    products = sorted({p for r in rows for p in PRODUCT_GROUP[r[2]]})
     enrolments: dict[int, list[tuple]] = defaultdict(list)
-    for part in _in_parts(sorted(set(member_of.values()))):
-        for e in (Enrolment.objects.filter(member_id__in=part, plan__product__in=products)
-                  .values_list("id", "member_id", "plan_id", "org_path", "enrolled_on", "plan__product",
-                               "plan__cover_start", "plan__cover_end")):
-            enrolments[e[1]].append(e)
+    for e in q.enrolments(sorted(set(member_of.values())), products):
+        enrolments[e[1]].append(e)
     plans.load({e[2] for es in enrolments.values() for e in es})
 
     outcome: dict[int, str] = {}  # record id → reason code, for rejected records
@@ -171,57 +313,54 @@ def _price_chunk(*, feed_id: int | None, chunk: int, day: dt.date, plans: _Plans
             matched.append((r, enrolment))
 
     ledgers: dict[tuple[int, str], list] = {}
+    seen: set[tuple] = set()
     if matched:
         keys = sorted({(e[2], r[1], e[1]) for r, e in matched})
-        Ledger.objects.bulk_create([Ledger(plan_id=p, person_hash=h, member_id=m) for p, h, m in keys],
-                                   ignore_conflicts=True, batch_size=INSERT_ROWS)
-        wanted = {(p, h) for p, h, _m in keys}
-        plan_ids = sorted({p for p, _h in wanted})
-        for part in _in_parts(sorted({h for _p, h in wanted})):
-            locked = (Ledger.objects.select_for_update().filter(person_hash__in=part, plan_id__in=plan_ids)
-                      .order_by("id").values_list("id", "plan_id", "person_hash", "paid_total", "payouts"))
-            for pk, plan_id, h, paid, n in locked:
-                if (plan_id, h) in wanted:
-                    ledgers[(plan_id, h)] = [pk, paid, n, False]
+        q.ensure_ledgers(keys)
+        ledgers = q.lock_ledgers({(p, h) for p, h, _m in keys})
         # Stays already priced (this chunk's people only), read under the ledger locks.
-        seen: set[tuple] = set()
-        for part in _in_parts(sorted({r[1] for r, _e in matched})):
-            seen.update(SettlementRecord.objects.filter(id_hash__in=part, status=SettlementStatus.PRICED)
-                        .values_list("id_hash", "product", "hospital", "admitted_on", "discharged_on"))
+        seen = q.priced_stays(sorted({r[1] for r, _e in matched}))
 
     now = timezone.now()
     payouts: list[tuple] = []
     priced_ids: list[int] = []
     deltas = activity.Deltas()
+    rule_of = {pid: rule for pid, (_plan, rule) in plans.by_id.items()}
+    product_of = {pid: plan.product for pid, (plan, _rule) in plans.by_id.items()}
     for r, e in matched:
         stay = (r[1], r[2], r[3], r[4], r[5])
         if stay in seen:
             outcome[r[0]] = Reason.DUPLICATE
             continue
         seen.add(stay)
-        plan, rule = plans.get(e[2])
         ledger = ledgers[(e[2], r[1])]
-        pricing = rules.price(rule, r[6], ledger[1])
         paid_before = ledger[1]
-        if pricing.amount > 0:
-            ledger[1] += pricing.amount
+        amount = rules.payout_amount(rule_of[e[2]], r[6], paid_before)
+        product = product_of[e[2]]
+        if amount > 0:
+            ledger[1] = paid_before + amount
             ledger[2] += 1
             ledger[3] = True
             result.payouts += 1
-            result.amount += pricing.amount
-            payout_deltas(deltas, e[3], day, plan.product, pricing.amount)
-        payouts.append((r[0], e[1], e[0], e[2], e[3], r[1], plan.product, r[6], paid_before, pricing.amount,
-                        PayoutStatus.DUE if pricing.amount > 0 else PayoutStatus.NIL, day, now))
+            result.amount += amount
+            payout_deltas(deltas, e[3], day, product, amount)
+        payouts.append((r[0], e[1], e[0], e[2], e[3], r[1], product, r[6], paid_before, amount,
+                        PayoutStatus.DUE if amount > 0 else PayoutStatus.NIL, day, now))
         priced_ids.append(r[0])
 
-    _insert_payouts(payouts)
-    _set_status(priced_ids, SettlementStatus.PRICED, "", now)
+    if q.insert_payouts(payouts) != len(payouts):
+        # A record still 'received' already has a payout: never pay it again; undo the chunk.
+        raise IntegrityError("A settlement record being priced already has a payout.")
+    if priced_ids:
+        q.set_status(priced_ids, SettlementStatus.PRICED, "", now)
     by_code: dict[str, list[int]] = defaultdict(list)
     for record_id, code in outcome.items():
         by_code[code].append(record_id)
     for code, ids in sorted(by_code.items()):
-        _set_status(ids, SettlementStatus.REJECTED, code, now)
-    _update_ledgers([v for v in ledgers.values() if v[3]])
+        q.set_status(ids, SettlementStatus.REJECTED, code, now)
+    changed = [v for v in ledgers.values() if v[3]]
+    if changed:
+        q.update_ledgers(changed, now)
     activity.add(deltas)
 
     result.priced = len(priced_ids)
@@ -248,44 +387,3 @@ def _price_chunk(*, feed_id: int | None, chunk: int, day: dt.date, plans: _Plans
 
 PAYOUT_COLUMNS = ("settlement_id", "member_id", "enrolment_id", "plan_id", "org_path", "person_hash", "product",
                   "self_pay_in", "paid_before", "amount", "status", "decided_on", "created_at")
-
-
-def _insert_payouts(payouts: list[tuple]) -> None:
-    table = Payout._meta.db_table
-    columns = ", ".join(PAYOUT_COLUMNS)
-    row = "(" + ", ".join(["%s"] * len(PAYOUT_COLUMNS)) + ")"
-    with connection.cursor() as cursor:
-        for start in range(0, len(payouts), INSERT_ROWS):
-            part = payouts[start:start + INSERT_ROWS]
-            cursor.execute(
-                f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(part))} "
-                "ON CONFLICT (settlement_id) DO NOTHING RETURNING settlement_id",
-                [v for p in part for v in p])
-            inserted = len(cursor.fetchall())
-            if inserted != len(part):
-                # A record still 'received' already has a payout: never pay it again; undo the chunk.
-                raise IntegrityError("A settlement record being priced already has a payout.")
-
-
-def _set_status(ids: list[int], status: str, code: str, now) -> None:
-    for part in _in_parts(ids):
-        SettlementRecord.objects.filter(pk__in=part, status=SettlementStatus.RECEIVED).update(
-            status=status, reason_code=code, priced_at=now)
-
-
-def _update_ledgers(changed: list[list]) -> None:
-    """One UPDATE … FROM (VALUES …) per thousand ledgers: [id, paid_total, payouts, _]."""
-    if not changed:
-        return
-    table = Ledger._meta.db_table
-    pg = connection.vendor == "postgresql"
-    row = "(CAST(%s AS bigint), CAST(%s AS numeric), CAST(%s AS integer))" if pg else "(%s, %s, %s)"
-    now = timezone.now()
-    with connection.cursor() as cursor:
-        for start in range(0, len(changed), INSERT_ROWS):
-            part = changed[start:start + INSERT_ROWS]
-            cursor.execute(
-                f"WITH v(id, paid_total, payouts) AS (VALUES {', '.join([row] * len(part))}) "
-                f"UPDATE {table} SET paid_total = v.paid_total, payouts = v.payouts, updated_at = %s "
-                f"FROM v WHERE {table}.id = v.id",
-                [x for pk, paid, n, _c in part for x in (pk, paid, n)] + [now])

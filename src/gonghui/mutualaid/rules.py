@@ -101,14 +101,26 @@ class Pricing:
 
 def price(rule: Rule, self_pay_in: Decimal, paid_this_year: Decimal = ZERO) -> Pricing:
     """The payout for one stay, given what the person was already paid under this plan year."""
+    steps: list[dict] = []
+    amount, eligible, by_tiers, cap_left = _compute(rule, self_pay_in, paid_this_year, steps)
+    return Pricing(amount=amount, eligible=eligible, by_tiers=by_tiers, cap_left=cap_left, steps=tuple(steps))
+
+
+def payout_amount(rule: Rule, self_pay_in: Decimal, paid_this_year: Decimal = ZERO) -> Decimal:
+    """``price(…).amount`` without the explanation: the same code path, for the batch engine."""
+    return _compute(rule, self_pay_in, paid_this_year, None)[0]
+
+
+def _compute(rule: Rule, self_pay_in: Decimal, paid_this_year: Decimal,
+             steps: list | None) -> tuple[Decimal, Decimal, Decimal, Decimal]:
     self_pay = yuan(self_pay_in)
     if self_pay < ZERO:
         raise ValueError("self-pay cannot be negative")
     paid = yuan(paid_this_year)
-    steps: list[dict] = []
     eligible = max(ZERO, self_pay - rule.deductible)
-    steps.append({"step": "deductible", "self_pay": str(self_pay), "deductible": str(rule.deductible),
-                  "eligible": str(eligible)})
+    if steps is not None:
+        steps.append({"step": "deductible", "self_pay": str(self_pay), "deductible": str(rule.deductible),
+                      "eligible": str(eligible)})
     raw = Decimal(0)
     lower = ZERO
     for tier in rule.tiers:
@@ -116,27 +128,32 @@ def price(rule: Rule, self_pay_in: Decimal, paid_this_year: Decimal = ZERO) -> P
         if upper > lower:
             part = upper - lower
             raw += part * tier.ratio
-            steps.append({"step": "tier", "part": str(part), "ratio": str(tier.ratio),
-                          "amount": str(yuan(part * tier.ratio))})
+            if steps is not None:
+                steps.append({"step": "tier", "part": str(part), "ratio": str(tier.ratio),
+                              "amount": str(yuan(part * tier.ratio))})
         if tier.upto is None or eligible <= tier.upto:
             break
         lower = tier.upto
     by_tiers = raw.quantize(FEN, rounding=ROUND_HALF_UP)
-    steps.append({"step": "by_tiers", "amount": str(by_tiers)})
     amount = by_tiers
+    if steps is not None:
+        steps.append({"step": "by_tiers", "amount": str(by_tiers)})
     if rule.stay_cap is not None and amount > rule.stay_cap:
         amount = rule.stay_cap
-        steps.append({"step": "stay_cap", "cap": str(rule.stay_cap), "amount": str(amount)})
+        if steps is not None:
+            steps.append({"step": "stay_cap", "cap": str(rule.stay_cap), "amount": str(amount)})
     cap_left = max(ZERO, rule.yearly_cap - paid)
     if amount > cap_left:
         amount = cap_left
-        steps.append({"step": "yearly_cap", "cap": str(rule.yearly_cap), "paid": str(paid),
-                      "cap_left": str(cap_left), "amount": str(amount)})
-    else:
+        if steps is not None:
+            steps.append({"step": "yearly_cap", "cap": str(rule.yearly_cap), "paid": str(paid),
+                          "cap_left": str(cap_left), "amount": str(amount)})
+    elif steps is not None:
         steps.append({"step": "yearly_cap_ok", "cap": str(rule.yearly_cap), "paid": str(paid),
                       "cap_left": str(cap_left)})
-    steps.append({"step": "payout", "amount": str(amount)})
-    return Pricing(amount=amount, eligible=eligible, by_tiers=by_tiers, cap_left=cap_left, steps=tuple(steps))
+    if steps is not None:
+        steps.append({"step": "payout", "amount": str(amount)})
+    return amount, eligible, by_tiers, cap_left
 
 
 def explain(steps: Iterable[dict]) -> list[str]:
