@@ -183,3 +183,39 @@ def test_worker_applies_cadre_routes_mediator_settles_payments_until_paid_worker
     case.refresh_from_db()
     assert case.satisfaction.score == 5
     assert page.problems == [] and staff.problems == []
+
+
+def test_the_window_records_an_oral_application_checked_as_typed(staff_page, live_server, city, shot, tmp_path):
+    page = staff_page
+    _login(page, f"{live_server.url}/staff/login/?next=/staff/disputes/intake/", "bl")
+    page.wait_for_url(re.compile(r"/staff/disputes/intake/$"))
+    page.locator("#id_applicant_name").fill("郑师傅")
+    wrong = ID[:-1] + ("1" if ID[-1] != "1" else "2")
+    page.locator("#id_id_number").fill(wrong)
+    page.locator("#id_id_number").blur()
+    expect(page.locator("#id_id_number-error")).to_contain_text("校验位")
+    page.locator("#id_id_number").fill(valid_id_number(8803))
+    page.locator("#id_employer_name").fill("北仑某模具厂")
+    page.locator("#id_employer_credit_code").fill("91330206MA2AB12345")
+    page.locator("#id_employer_credit_code").blur()
+    expect(page.locator("#id_employer_credit_code-error")).not_to_be_empty()
+    page.locator("#id_employer_credit_code").fill("")
+    page.locator("[name=claims-0-kind]").select_option("dismissal_compensation")
+    page.locator("[name=claims-0-amount]").fill("36000")
+    page.locator("#id_knew_on").fill((timezone.localdate() - dt.timedelta(days=10)).isoformat())
+    page.locator("#id_summary").fill("公司以经营困难为由口头辞退，未支付经济补偿。")
+    shot(page, "disputes-s8-intake", full_page=True)
+    page.get_by_test_id("intake-submit").click()
+    page.wait_for_url(re.compile(r"/staff/disputes/cases/\d+/$"))
+    case = Case.objects.get(channel="window", applicant_name="郑师傅")
+    expect(page.get_by_test_id("case-number")).to_have_text(case.number)
+    # Not a case for a final award: 36,000 is above 12 × the minimum wage.
+    expect(page.get_by_test_id("final-award")).to_contain_text("预计不适用")
+
+    page.get_by_test_id("disputes-tab-overdue").click()
+    expect(page.get_by_test_id("case-count")).to_contain_text("1")
+    shot(page, "disputes-s9-overdue")
+    page.get_by_test_id("disputes-tab-rooms").click()
+    expect(page.get_by_test_id("room-row")).to_have_count(2)
+    shot(page, "disputes-s10-rooms")
+    assert page.problems == []

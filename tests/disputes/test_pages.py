@@ -361,3 +361,80 @@ def test_the_worker_rates_a_paid_case_once(client, tree, rooms, bl_cadre, bl_med
     assert case.satisfaction.score == 5
     assert 'data-testid="rated"' in client.get(f"/disputes/{case.pk}/").content.decode()
     assert system_user() is not None and room_user  # fixtures used
+
+
+# ------------------------------------------------------------------------------ referrals, legal aid, lists
+
+def test_a_case_entrusted_by_a_court_is_recorded_with_its_reference_and_the_result_goes_back(
+        client, tree, rooms, bl_cadre, bl_mediator):
+    client.force_login(bl_cadre)
+    client.get("/staff/?org=BL")
+    deadline = timezone.localdate() + dt.timedelta(days=20)
+    response = client.post("/staff/disputes/intake/", intake_post(
+        channel="court", body_name="宁波市北仑区人民法院", reference="(2026)浙0206民诉前调1234号",
+        deadline=deadline.isoformat()))
+    case = Case.objects.get()
+    assert response.status_code == 302 and case.channel == "court"
+    page = client.get(f"/staff/disputes/cases/{case.pk}/").content.decode()
+    assert "(2026)浙0206民诉前调1234号" in page and 'data-testid="deadline-court"' in page
+    services.case_triage(actor=bl_cadre, case=case, room=rooms.bl)
+    services.case_start(actor=bl_mediator, case=case)
+    client.force_login(bl_mediator)
+    r = client.post(f"/staff/disputes/cases/{case.pk}/fail/", {"reason": "公司不同意支付", "failed_on": ""})
+    assert r.status_code == 302
+    page = client.get(f"/staff/disputes/cases/{case.pk}/").content.decode()
+    assert "调解不成，已退回" in page  # the result went back to the court
+    r = client.post(f"/staff/disputes/cases/{case.pk}/refer/", {"target": "", "target_name": "", "reason": ""})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.state == State.REFERRED and case.target == "court"
+
+
+def test_a_station_lawyer_takes_legal_aid_on_and_it_is_counted(client, tree, rooms, bl_cadre, bl_lawyer, bl_case):
+    services.case_triage(actor=bl_cadre, case=bl_case, room=rooms.bl)
+    client.force_login(bl_cadre)
+    r = client.post(f"/staff/disputes/cases/{bl_case.pk}/legal_aid/", {"request": "代写仲裁申请书"})
+    assert r.status_code == 302
+    aid = bl_case.legal_aid.get()
+    page = client.get(f"/staff/disputes/cases/{bl_case.pk}/").content.decode()
+    assert 'data-testid="aid-accept"' not in page  # a cadre is not the room's lawyer
+    client.force_login(bl_lawyer)
+    page = client.get(f"/staff/disputes/cases/{bl_case.pk}/").content.decode()
+    assert 'data-testid="aid-accept"' in page
+    assert client.post(f"/staff/disputes/legal-aid/{aid.pk}/accept/").status_code == 302
+    assert client.post(f"/staff/disputes/legal-aid/{aid.pk}/done/", {"note": "已代写"}).status_code == 302
+    aid.refresh_from_db()
+    assert aid.state == "done" and aid.lawyer == bl_lawyer
+    client.force_login(bl_cadre)
+    home = client.get("/staff/disputes/?org=BL").content.decode()
+    assert 'data-testid="kpi-legal_aid">1<' in home
+
+
+def test_a_lawyer_of_another_room_cannot_touch_the_request(client, tree, rooms, bl_cadre, bl_case):
+    services.case_triage(actor=bl_cadre, case=bl_case, room=rooms.bl)
+    aid = services.legal_aid_request(actor=bl_cadre, case=bl_case, request="咨询")
+    other = room_user(rooms.blt, "lawyer", username="blt_lawyer")
+    client.force_login(other)
+    assert client.post(f"/staff/disputes/legal-aid/{aid.pk}/accept/").status_code == 404
+    aid.refresh_from_db()
+    assert aid.state == "requested"
+
+
+def test_the_overdue_list_says_why_with_a_bounded_number_of_queries(client, tree, bl_cadre, django_assert_max_num_queries):
+    for n in range(6):
+        open_case(bl_cadre, tree.bl, received_at=timezone.now() - dt.timedelta(days=20 + n))
+    open_case(bl_cadre, tree.bl)  # fresh: not overdue
+    client.force_login(bl_cadre)
+    client.get("/staff/?org=BL")
+    with django_assert_max_num_queries(25):
+        page = client.get("/staff/disputes/overdue/").content.decode()
+    assert page.count('data-testid="case-row"') == 6 and "超过15日未达成协议" in page
+    with django_assert_max_num_queries(25):
+        listing = client.get("/staff/disputes/cases/?sort=amount").content.decode()
+    assert listing.count('data-testid="case-row"') == 7 and "超期" in listing
+
+
+def test_bad_filters_are_said_and_do_not_break_the_list(client, bl_cadre, bl_case):
+    client.force_login(bl_cadre)
+    page = client.get("/staff/disputes/cases/?start=2026-05-01&end=2026-01-01&sort=DROP&state=nonsense")
+    assert page.status_code == 200 and "结束日期早于开始日期" in page.content.decode()

@@ -222,7 +222,7 @@ class WindowIntakeForm(ApplicationForm):
                 ("court", ReferralSource.COURT.label), ("arbitration", ReferralSource.ARBITRATION.label))
 
     channel = forms.ChoiceField(label=_("How the case came in"), choices=CHANNELS, initial="window",
-                                widget=forms.RadioSelect)
+                                widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
     body_name = forms.CharField(label=_("Court or arbitration commission"), max_length=200, required=False)
     reference = forms.CharField(label=_("Their case reference"), max_length=64, required=False)
     deadline = date_field(_("Their deadline for mediation"), past=False)
@@ -244,7 +244,8 @@ class WindowIntakeForm(ApplicationForm):
 class TriageForm(forms.Form):
     ROUTE = (("room", _("Send to a mediation room")), ("hand_on", _("Hand on to another body")))
 
-    route = forms.ChoiceField(label=_("Triage decision"), choices=ROUTE, initial="room", widget=forms.RadioSelect)
+    route = forms.ChoiceField(label=_("Triage decision"), choices=ROUTE, initial="room",
+                              widget=forms.RadioSelect(attrs={"class": "form-check-input"}))
     room = forms.ChoiceField(label=_("Mediation room"), choices=(), required=False)
     target = forms.ChoiceField(label=_("Hand on to"), choices=(), required=False)
     target_name = forms.CharField(label=_("Name of the receiving body"), max_length=200, required=False)
