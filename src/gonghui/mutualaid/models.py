@@ -206,7 +206,8 @@ class SettlementRecord(models.Model):
     """One hospital stay's settlement from medical insurance (医保结算), as the insurer sent it."""
 
     settlement_id = models.CharField(_("settlement id"), max_length=64)
-    feed = models.ForeignKey(SettlementFeed, on_delete=models.PROTECT, related_name="records")
+    # No index of its own: (feed, status, id_hash) serves the feed's lookups.
+    feed = models.ForeignKey(SettlementFeed, on_delete=models.PROTECT, related_name="records", db_index=False)
     id_hash = models.CharField(max_length=64)
     id_cipher = models.BinaryField()
     id_masked = models.CharField(_("ID number"), max_length=18)
@@ -235,7 +236,6 @@ class SettlementRecord(models.Model):
             # The pricing engine takes a feed's received records in person order.
             models.Index(fields=["feed", "status", "id_hash"], name="aid_settle_work_idx"),
             models.Index(fields=["id_hash", "admitted_on"], name="aid_settle_person_idx"),
-            models.Index(fields=["org_path", "status"], name="aid_settle_subtree_idx"),
         ]
         constraints = [models.UniqueConstraint(fields=["settlement_id"], name="aid_settlement_id_unique")]
 
@@ -344,9 +344,12 @@ class Payout(models.Model):
     settlement = models.OneToOneField(SettlementRecord, null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="payout")
     claim = models.OneToOneField(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="payout")
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="aid_payouts")
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
+    # A million payouts are written per batch: no index beyond those the reads use ((member, day) serves
+    # the member's own list; enrolments and plans are never deleted once paid from).
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="aid_payouts",
+                               db_index=False)
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+", db_index=False)
     org_path = models.CharField(max_length=255)  # the enrolment's union
     person_hash = models.CharField(max_length=64)
     product = models.CharField(max_length=20, choices=Product.choices)

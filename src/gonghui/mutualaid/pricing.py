@@ -212,9 +212,17 @@ class _PgQueries(_Queries):
     placeholders to build and parse): ``= ANY(%s)`` and ``unnest(%s, %s, …)``."""
 
     def _rows(self, sql: str, params: list) -> list[tuple]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            return cursor.fetchall()
+        return self._exec(sql, params, fetch=True)
+
+    def _exec(self, sql: str, params: list, fetch: bool = False):
+        # A server-side-binding cursor on Django's connection (same transaction), binary parameters:
+        # arrays of 20,000 values go as they are, not printed into the statement and parsed again.
+        import psycopg
+
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
+            cursor.execute(sql.replace("%s", "%b"), params)
+            return cursor.fetchall() if fetch else None
 
     def members(self, hashes):
         return {h: pk for pk, h in self._rows(
@@ -229,8 +237,7 @@ class _PgQueries(_Queries):
 
     def ensure_ledgers(self, keys):
         now = timezone.now()
-        with connection.cursor() as cursor:
-            cursor.execute(
+        self._exec(
                 f"INSERT INTO {Ledger._meta.db_table} (plan_id, person_hash, member_id, paid_total, payouts, updated_at) "
                 "SELECT p, h, m, 0, 0, %s FROM unnest(%s::bigint[], %s::text[], %s::bigint[]) AS v(p, h, m) "
                 "ON CONFLICT (plan_id, person_hash) DO NOTHING",
@@ -264,19 +271,17 @@ class _PgQueries(_Queries):
         return rows[0][0]
 
     def set_status(self, ids, status, code, now):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {SettlementRecord._meta.db_table} SET status = %s, reason_code = %s, priced_at = %s "
-                "WHERE id = ANY(%s) AND status = %s", [status, code, now, ids, SettlementStatus.RECEIVED])
+        self._exec(
+            f"UPDATE {SettlementRecord._meta.db_table} SET status = %s, reason_code = %s, priced_at = %s "
+            "WHERE id = ANY(%s) AND status = %s", [status, code, now, ids, SettlementStatus.RECEIVED])
 
     def update_ledgers(self, changed, now):
         table = Ledger._meta.db_table
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} SET paid_total = v.p, payouts = v.n, updated_at = %s "
-                "FROM unnest(%s::bigint[], %s::numeric[], %s::integer[]) AS v(id, p, n) "
-                f"WHERE {table}.id = v.id",
-                [now, [c[0] for c in changed], [c[1] for c in changed], [c[2] for c in changed]])
+        self._exec(
+            f"UPDATE {table} SET paid_total = v.p, payouts = v.n, updated_at = %s "
+            "FROM unnest(%s::bigint[], %s::numeric[], %s::integer[]) AS v(id, p, n) "
+            f"WHERE {table}.id = v.id",
+            [now, [c[0] for c in changed], [c[1] for c in changed], [c[2] for c in changed]])
 
 
 def _queries() -> _Queries:
