@@ -496,7 +496,8 @@ class TestHomePeriod:
     def test_a_period_of_ones_own_counts_only_its_days(self, client, yz_cadre, yz_enrolled):
         client.force_login(yz_cadre)
         year = jan1().year
-        assert 'data-testid="kpi-aid_enrolments">3<' in html(client.get(f"/staff/aid/?start={year}-01-01&end={year}-01-01"))
+        first_day = html(client.get(f"/staff/aid/?start={year}-01-01&end={year}-01-01"))
+        assert 'data-testid="kpi-aid_enrolments">3<' in first_day
         assert 'data-testid="kpi-aid_enrolments">0<' in html(client.get(f"/staff/aid/?start={year}-01-02"))
         assert 'data-testid="kpi-aid_enrolments">0<' in html(client.get(f"/staff/aid/?year={year - 1}"))
 
@@ -505,3 +506,22 @@ class TestHomePeriod:
         page = html(client.get("/staff/aid/?start=2026-05-01&end=2026-04-01"))
         assert "结束日期不能早于开始日期" in page
         assert 'data-testid="kpi-aid_enrolments">0<' in page  # this year's figures instead
+
+
+def test_a_settlement_file_of_the_wrong_kind_is_refused_and_nothing_is_queued(client, yz_cadre):
+    from gonghui.mutualaid.models import SettlementFeed
+
+    client.force_login(yz_cadre)
+    response = client.post("/staff/aid/feeds/", {"file": SimpleUploadedFile("结算.xls", b"\xd0\xcf\x11\xe0old excel")})
+    assert response.status_code == 422
+    assert "无法读取旧版 Excel 文件（.xls）" in html(response)
+    assert not SettlementFeed.objects.exists()
+
+
+def test_a_viewer_cannot_send_a_settlement_file(client, yz_viewer):
+    from gonghui.mutualaid.models import SettlementFeed
+
+    client.force_login(yz_viewer)
+    response = client.post("/staff/aid/feeds/", {"file": SimpleUploadedFile("结算.csv", b"a,b\n1,2\n")})
+    assert response.status_code == 403
+    assert not SettlementFeed.objects.exists()

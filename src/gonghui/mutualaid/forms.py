@@ -13,8 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from gonghui.members.forms import ID_ATTRS, PrivateInput
-from gonghui.mutualaid.feeds import FEED_SUFFIXES
+from gonghui.members.forms import ID_ATTRS, PrivateInput, RosterUploadForm
 from gonghui.mutualaid.models import CLAIM_REFUSAL_CODES, Eligibility, Product, Relation
 from gonghui.mutualaid.services import DOCUMENT_MAX_BYTES, DOCUMENT_TYPES
 
@@ -207,20 +206,8 @@ class FeedUploadForm(forms.Form):
         self.max_mb = max_mb
         self.fields["file"].help_text = _("The first row holds the column names. At most %(mb)d MB.") % {"mb": max_mb}
 
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        name = (upload.name or "").lower()
-        if name.endswith(".xls"):
-            raise forms.ValidationError(
-                _("Old Excel files (.xls) cannot be read; in Excel choose Save As → Excel Workbook (.xlsx)."),
-                code="xls")
-        if not name.endswith(FEED_SUFFIXES):
-            raise forms.ValidationError(_("Choose a CSV or XLSX file."), code="suffix")
-        if upload.size > self.max_mb * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB.") % {"mb": self.max_mb}, code="too_large")
-        if upload.size == 0:
-            raise forms.ValidationError(_("The file is empty."), code="empty")
-        return upload
+    # The same file types, sizes and messages as a roster upload (the same suffixes as feeds.py reads).
+    clean_file = RosterUploadForm.clean_file
 
 
 # --- claims --------------------------------------------------------------------------------------

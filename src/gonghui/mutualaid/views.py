@@ -562,7 +562,8 @@ def feed_result_xlsx(request, pk: int):
     bad = book.create_sheet(_("Unreadable lines"))
     bad.append([_("Line"), _("Settlement id"), _("Column"), _("Reason code"), _("Reason")])
     for line in (feed.report or {}).get("lines", []):
-        bad.append([line.get("line"), line.get("settlement_id"), COLUMN_LABELS.get(line.get("column"), line.get("column")),
+        column = line.get("column")
+        bad.append([line.get("line"), line.get("settlement_id"), COLUMN_LABELS.get(column, column),
                     line.get("code"), line.get("message")])
     handle = tempfile.TemporaryFile(suffix=".xlsx")
     book.save(handle)
@@ -633,7 +634,8 @@ def claim_approve_view(request, pk: int):
     except ValidationError as exc:
         messages.error(request, _errors(exc))
     else:
-        messages.success(request, _("The claim was approved: %(amount)s to be paid.") % {"amount": _yuan(payout.amount)})
+        messages.success(request, _("The claim was approved: %(amount)s to be paid.")
+                         % {"amount": _yuan(payout.amount)})
     return redirect("staff:mutualaid:claim", pk=pk)
 
 
