@@ -306,8 +306,8 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
     subtree = Member.objects.filter(subtree_q(org.path, "org_path"))
     report: list[dict] = []
     asked = 0
+    candidate_ids: list[int] = []
     if mode == EnrolmentBatch.Mode.ALL:
-        candidates = subtree.filter(status=MemberStatus.ACTIVE)
         asked = None  # counted below
     elif mode == EnrolmentBatch.Mode.SELECTION:
         ids = sorted({int(i) for i in (member_ids or [])})
@@ -318,8 +318,7 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
         for part in _chunks(ids, 5000):
             found.update(subtree.filter(pk__in=part).values_list("pk", flat=True))
         report += [{"member": i, "code": Reason.NOT_IN_UNION} for i in ids if i not in found]
-        candidates = subtree.filter(pk__in=sorted(found)) if len(found) <= 5000 else subtree.filter(
-            pk__in=sorted(found))
+        candidate_ids = sorted(found)
     else:
         hashes: dict[str, int] = {}
         lines = list(id_numbers or [])
@@ -340,26 +339,36 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
                 found_ids.append(pk)
                 seen.add(h)
         report += [{"line": line, "code": Reason.NOT_IN_UNION} for h, line in hashes.items() if h not in seen]
-        candidates = subtree.filter(pk__in=found_ids)
-    # Who of the candidates cannot be enrolled, and why (counted, and listed up to a limit).
-    eligible = candidates.filter(eligible_q(plan))
-    if mode != EnrolmentBatch.Mode.ALL:
-        for pk, status in candidates.exclude(eligible_q(plan)).values_list("pk", "status")[:1000]:
-            report.append({"member": pk, "code": Reason.NOT_ACTIVE if status != MemberStatus.ACTIVE
-                           else Reason.NOT_ELIGIBLE})
-        refused = len([r for r in report])
+        candidate_ids = sorted(set(found_ids))
+    # The candidates, in parts of at most 5,000 ids for a selection or list (SQLite's parameter limit).
+    if mode == EnrolmentBatch.Mode.ALL:
+        parts = [subtree.filter(status=MemberStatus.ACTIVE)]
     else:
-        not_eligible = candidates.exclude(eligible_q(plan)).count()
-        refused = not_eligible
-        if not_eligible:
-            report.append({"code": Reason.NOT_ELIGIBLE, "count": not_eligible})
-    sql, params = eligible.values("id", "org_id", "org_path").query.sql_with_params()
+        parts = [subtree.filter(pk__in=part) for part in _chunks(candidate_ids, 5000)]
+    # Who of the candidates cannot be enrolled, and why (all counted; listed up to a limit).
+    refused = len(report)
+    for candidates in parts:
+        not_eligible = candidates.exclude(eligible_q(plan))
+        if mode == EnrolmentBatch.Mode.ALL:
+            n = not_eligible.count()
+            if n:
+                report.append({"code": Reason.NOT_ELIGIBLE, "count": n})
+            refused += n
+        else:
+            for pk, status in not_eligible.values_list("pk", "status"):
+                report.append({"member": pk, "code": Reason.NOT_ACTIVE if status != MemberStatus.ACTIVE
+                               else Reason.NOT_ELIGIBLE})
+                refused += 1
     with transaction.atomic():
         batch = EnrolmentBatch.objects.create(plan=plan, org=org, org_path=org.path, mode=mode, enrolled_on=on,
                                               created_by=actor)
-        inserted = _insert_enrolments(plan=plan, batch=batch, members_sql=sql, members_params=list(params), on=on,
-                                      actor=actor)
-        total_eligible = eligible.count()
+        inserted = total_eligible = 0
+        for candidates in parts:
+            eligible = candidates.filter(eligible_q(plan))
+            sql, params = eligible.values("id", "org_id", "org_path").query.sql_with_params()
+            inserted += _insert_enrolments(plan=plan, batch=batch, members_sql=sql, members_params=list(params),
+                                           on=on, actor=actor)
+            total_eligible += eligible.count()
         batch.enrolled = inserted
         batch.already = total_eligible - inserted
         batch.asked = asked if asked is not None else total_eligible + refused
