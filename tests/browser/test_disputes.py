@@ -84,6 +84,8 @@ def test_worker_applies_cadre_routes_mediator_settles_payments_until_paid_worker
     page.locator("[name=claims-1-kind]").select_option("overtime")
     page.locator("[name=claims-1-amount]").fill("2400.50")
     expect(page.get_by_test_id("claim-sum")).to_have_text("21,000.50")
+    page.locator("[name=claims-0-kind]").scroll_into_view_if_needed()
+    shot(page, "disputes-m2b-claims")
     page.locator("#id_knew_on").fill((timezone.localdate() - dt.timedelta(days=40)).isoformat())
     photo = tmp_path / "工资条.png"
     photo.write_bytes(PNG)

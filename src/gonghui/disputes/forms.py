@@ -116,7 +116,7 @@ class AttachmentsField(forms.FileField):
 # ------------------------------------------------------------------------------- applying
 
 class ClaimForm(forms.Form):
-    kind = forms.ChoiceField(label=_("What is claimed"), choices=())
+    kind = forms.ChoiceField(label=_("Kind of claim"), choices=())
     amount = money_field(_("Amount (yuan)"))
     note = forms.CharField(label=_("Details"), max_length=200, required=False,
                            widget=forms.TextInput(attrs={"placeholder": _("e.g. wages of March to May 2026")}))
