@@ -234,3 +234,14 @@ def test_critical_illness_records_are_priced_by_the_critical_illness_plan(tree, 
     by = dict(Payout.objects.values_list("settlement__settlement_id", "amount"))
     assert by == {"I": Decimal("5900.00"), "C": Decimal("9600.00")}
     assert Payout.objects.get(settlement__settlement_id="C").plan_id == critical.pk
+
+
+def test_a_feed_left_mid_pricing_by_a_crash_is_finished_by_running_it_again(tree, plan, enrolled, nb_cadre):
+    (m1, n1), _, _ = enrolled
+    feed = SettlementFeed.objects.create(org=tree.nb, org_path=tree.nb.path, source="file", filename="x.csv",
+                                         status=FeedStatus.PRICING, created_by=nb_cadre)
+    feeds.receive(feed=feed, records=enumerate([record(n1)], start=1))
+    assert feeds.feed_run(feed_id=feed.pk) == FeedStatus.DONE
+    assert Payout.objects.get(member=m1).amount == Decimal("5900.00")
+    with pytest.raises(Exception):
+        feeds.feed_file_create(actor=nb_cadre, org=tree.nb, upload=SimpleUploadedFile("x.exe", b"MZ"))
