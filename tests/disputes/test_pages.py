@@ -438,3 +438,15 @@ def test_bad_filters_are_said_and_do_not_break_the_list(client, bl_cadre, bl_cas
     client.force_login(bl_cadre)
     page = client.get("/staff/disputes/cases/?start=2026-05-01&end=2026-01-01&sort=DROP&state=nonsense")
     assert page.status_code == 200 and "结束日期早于开始日期" in page.content.decode()
+
+
+def test_the_kpis_compare_with_the_period_just_before(client, tree, bl_cadre):
+    today = timezone.localdate()
+    start, end = today - dt.timedelta(days=9), today  # ten days; the ten days before are the comparison
+    now = timezone.now()
+    open_case(bl_cadre, tree.bl, received_at=now - dt.timedelta(days=15))
+    open_case(bl_cadre, tree.bl, received_at=now - dt.timedelta(days=2))
+    open_case(bl_cadre, tree.bl, received_at=now - dt.timedelta(days=1))
+    client.force_login(bl_cadre)
+    page = client.get(f"/staff/disputes/?org=BL&start={start}&end={end}").content.decode()
+    assert 'data-testid="kpi-received">2<' in page and "+100.0%" in page

@@ -164,10 +164,18 @@ def _charts(figures: dict) -> list[dict]:
     ]
 
 
-def _kpis(figures: dict) -> list[dict]:
+def _change(now, before) -> Decimal | None:
+    """The change against the period before, as a fraction (None when there is nothing to compare)."""
+    if not before:
+        return None
+    return ((Decimal(now) - Decimal(before)) / Decimal(before)).quantize(Decimal("0.0001"))
+
+
+def _kpis(figures: dict, previous: dict | None = None) -> list[dict]:
     cases = pgettext("unit", "cases")
     rate = figures["success_rate"]
-    return [
+    previous = previous or {}
+    cards = [
         {"key": "received", "label": _("Cases received"), "value": figures["received"], "unit": cases, "icon": "inbox"},
         {"key": "settled", "label": _("Settled by agreement"), "value": figures["settled"], "unit": cases,
          "icon": "check2-circle"},
@@ -180,6 +188,11 @@ def _kpis(figures: dict) -> list[dict]:
         {"key": "overdue", "label": _("Overdue now"), "value": figures["overdue"], "unit": cases, "icon": "alarm",
          "alert": figures["overdue"] > 0},
     ]
+    compared = {"received": "received", "settled": "settled", "recovered": "amount_recovered", "legal_aid": "legal_aid"}
+    for card in cards:
+        key = compared.get(card["key"])
+        card["change"] = _change(figures[key], previous.get(key)) if key else None
+    return cards
 
 
 def work_queue(user, org) -> list[dict]:
@@ -226,7 +239,13 @@ def home(request):
     context = {"org": org, "period": period, "start": start, "end": end, "queue": work_queue(request.user, org)}
     if org is not None:
         figures = selectors.dashboard(user=request.user, org=org, start=start, end=end, today=today)
-        context.update(figures=figures, kpis=_kpis(figures), charts=_charts(figures))
+        previous = None
+        if start is not None and end is not None:  # the period of the same length just before
+            length = end - start + dt.timedelta(days=1)
+            previous = selectors.dashboard(user=request.user, org=org, start=start - length,
+                                           end=start - dt.timedelta(days=1), today=today)
+            context.update(previous_start=start - length, previous_end=start - dt.timedelta(days=1))
+        context.update(figures=figures, kpis=_kpis(figures, previous), charts=_charts(figures))
     return _render(request, "disputes/staff/home.html", context, org=org, tab="home")
 
 
