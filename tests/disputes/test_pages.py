@@ -16,7 +16,7 @@ from gonghui.disputes import services
 from gonghui.disputes.models import Attachment, Case, State
 from gonghui.disputes.views import rmb_upper
 from tests.disputes.conftest import open_case, room_user
-from tests.factories import UserFactory, grant, system_user, valid_credit_code, valid_id_number
+from tests.factories import UserFactory, grant, valid_credit_code, valid_id_number
 
 pytestmark = pytest.mark.django_db
 
@@ -360,7 +360,6 @@ def test_the_worker_rates_a_paid_case_once(client, tree, rooms, bl_cadre, bl_med
     case.refresh_from_db()
     assert case.satisfaction.score == 5
     assert 'data-testid="rated"' in client.get(f"/disputes/{case.pk}/").content.decode()
-    assert system_user() is not None and room_user  # fixtures used
 
 
 # ------------------------------------------------------------------------------ referrals, legal aid, lists
@@ -450,3 +449,13 @@ def test_the_kpis_compare_with_the_period_just_before(client, tree, bl_cadre):
     client.force_login(bl_cadre)
     page = client.get(f"/staff/disputes/?org=BL&start={start}&end={end}").content.decode()
     assert 'data-testid="kpi-received">2<' in page and "+100.0%" in page
+
+
+def test_the_period_is_this_year_unless_asked_and_may_be_open(client, tree, bl_cadre):
+    open_case(bl_cadre, tree.bl)
+    client.force_login(bl_cadre)
+    today = timezone.localdate()
+    page = client.get("/staff/disputes/?org=BL").content.decode()
+    assert f"{today.year}-01-01 至 {today:%Y-%m-%d}" in page
+    page = client.get("/staff/disputes/?org=BL&start=&end=").content.decode()
+    assert "最早记录 至 今天" in page and 'data-testid="kpi-received">1<' in page

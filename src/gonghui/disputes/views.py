@@ -230,11 +230,12 @@ def work_queue(user, org) -> list[dict]:
 def home(request):
     org = _org(request)
     today = _today()
-    period = PeriodForm(request.GET or None, initial={"start": today.replace(month=1, day=1), "end": today})
-    start, end = today.replace(month=1, day=1), today
-    if request.GET and period.is_valid():
-        start, end = period.cleaned_data["start"], period.cleaned_data["end"]
-    elif not request.GET:
+    start, end = today.replace(month=1, day=1), today  # this year so far, unless a period is asked for
+    if "start" in request.GET or "end" in request.GET:
+        period = PeriodForm(request.GET)
+        if period.is_valid():  # an empty side leaves the period open on that side
+            start, end = period.cleaned_data["start"], period.cleaned_data["end"]
+    else:
         period = PeriodForm(initial={"start": start, "end": end})
     context = {"org": org, "period": period, "start": start, "end": end, "queue": work_queue(request.user, org)}
     if org is not None:
