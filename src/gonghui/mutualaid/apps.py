@@ -11,3 +11,7 @@ class MutualAidConfig(AppConfig):
         from gonghui.stats import activity
 
         activity.register(SOURCE)
+        from gonghui.demo import extensions
+        from gonghui.mutualaid import demo
+
+        extensions.register(extensions.Extension("mutualaid", load=demo.load, remove=demo.remove))

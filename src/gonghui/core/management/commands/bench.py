@@ -4,16 +4,16 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-BENCHES = ("import", "stats")
+BENCHES = ("import", "stats", "payouts")
 
 
 class Command(BaseCommand):
-    help = "Run benchmarks (import, stats). Figures and method: docs/benchmarks.md."
+    help = "Run benchmarks (import, stats, payouts). Figures and method: docs/benchmarks.md."
 
     def add_arguments(self, parser):
         parser.add_argument("names", nargs="*", help=f"which benchmarks (default all): {', '.join(BENCHES)}")
         parser.add_argument("--json", dest="as_json", action="store_true", help="one JSON object per result line")
-        parser.add_argument("--rows", type=int, default=1_000_000, help="roster rows for the import bench")
+        parser.add_argument("--rows", type=int, default=1_000_000, help="roster rows (import) or settlement records (payouts)")
         parser.add_argument("--no-import-export", action="store_true", help="skip the django-import-export baseline")
         parser.add_argument("--repeat", type=int, default=50, help="requests per level for the stats bench")
 
@@ -37,6 +37,10 @@ class Command(BaseCommand):
             from gonghui.bench import imports
 
             return imports.run(rows, with_import_export=import_export)
+        if name == "payouts":
+            from gonghui.bench import payouts
+
+            return payouts.run(rows)
         from gonghui.bench import stats
 
         return stats.run(repeat=repeat)
