@@ -80,6 +80,8 @@ def money(value, field: str = "amount", *, positive: bool = False) -> Decimal:
         raise ValidationError({field: _("Enter an amount in yuan, e.g. 1234.50.")}) from None
     if not amount.is_finite():
         raise ValidationError({field: _("Enter an amount in yuan, e.g. 1234.50.")})
+    if abs(amount) > MAX_AMOUNT:  # before quantize, which fails on huge exponents
+        raise ValidationError({field: _("The amount is too large.")})
     if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
         raise ValidationError({field: _("An amount has at most two decimals (fen).")})
     amount = amount.quantize(CENT)
@@ -92,7 +94,7 @@ def money(value, field: str = "amount", *, positive: bool = False) -> Decimal:
 
 
 def _text(value: str, field: str, *, max_length: int, required: bool = False, message: str = "") -> str:
-    text = " ".join((value or "").split()) if "\n" not in (value or "") else (value or "").strip()
+    text = " ".join((value or "").split())  # one line: runs of spaces and line breaks become one space
     if "\x00" in text:
         raise ValidationError({field: _("The text contains a character that is not allowed.")})
     if required and not text:
