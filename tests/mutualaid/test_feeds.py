@@ -245,3 +245,13 @@ def test_a_feed_left_mid_pricing_by_a_crash_is_finished_by_running_it_again(tree
     assert Payout.objects.get(member=m1).amount == Decimal("5900.00")
     with pytest.raises(Exception):
         feeds.feed_file_create(actor=nb_cadre, org=tree.nb, upload=SimpleUploadedFile("x.exe", b"MZ"))
+
+
+def test_an_uploaded_file_is_read_and_priced_by_the_background_task(tree, plan, enrolled, nb_cadre, settings,
+                                                                     django_capture_on_commit_callbacks):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    (m1, n1), _, _ = enrolled
+    with django_capture_on_commit_callbacks(execute=True):
+        feed = feeds.feed_file_create(actor=nb_cadre, org=tree.nb, upload=_csv_upload([record(n1)], english=True))
+    feed.refresh_from_db()
+    assert (feed.status, feed.priced, feed.paid_amount) == (FeedStatus.DONE, 1, Decimal("5900.00"))
