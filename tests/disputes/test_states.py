@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gonghui.core.models import AuditEntry
 from gonghui.disputes import services, states
@@ -67,8 +67,10 @@ def test_every_move_from_every_state(tree, rooms, state, action):
     allowed = state in states.ACTIVITIES["session"] if action == "session" else action in states.allowed_actions(state)
     if not allowed:
         before = _snapshot(case)
-        with pytest.raises(ValidationError) as info:
+        with translation.override("en"), pytest.raises(ValidationError) as info:
             _do(action, admin, case)
+        with translation.override("en"):
+            assert str(State(state).label) in info.value.messages[0]
         assert info.value.code == "illegal_transition"
         assert "cannot be moved on" in info.value.messages[0]
         assert _snapshot(case) == before
@@ -100,3 +102,12 @@ def test_an_agreement_of_nothing_is_fulfilled_at_once(tree, rooms):
     case = case_in(State.MEDIATING, tree, rooms)
     services.agreement_record(actor=system_user(), case=case, amount="0", terms="恢复劳动关系")
     assert case.state == State.PAID
+
+
+def test_the_refusal_speaks_the_users_language(tree, rooms):
+    case = case_in(State.CLOSED, tree, rooms)
+    with translation.override("zh-hans"), pytest.raises(ValidationError) as info:
+        services.case_start(actor=system_user(), case=case)
+    with translation.override("zh-hans"):
+        label = str(State.CLOSED.label)
+    assert label in info.value.messages[0] and "cannot" not in info.value.messages[0]
