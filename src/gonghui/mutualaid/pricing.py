@@ -104,11 +104,13 @@ class _Plans:
 
 
 def price_received(*, feed_id: int | None = None, chunk: int = CHUNK, on: dt.date | None = None, actor=None,
-                   progress: Callable[[PricingResult], None] | None = None) -> PricingResult:
+                   progress: Callable[[PricingResult], None] | None = None, audit_chunks: bool = True) -> PricingResult:
     """Price every received record (of one feed, or all) until none is left; return the totals.
 
     ``on`` is the payouts' decision day (today; demo and bench loads give past days).
     ``progress`` is called after each committed chunk with the running totals.
+    Each chunk writes one audit line (``aid.settlements_priced``) unless ``audit_chunks`` is False:
+    for a caller that records one line for its whole load (the demo).
     """
     started = time.monotonic()
     total = PricingResult()
@@ -116,7 +118,8 @@ def price_received(*, feed_id: int | None = None, chunk: int = CHUNK, on: dt.dat
     day = on or timezone.localdate()
     while True:
         with transaction.atomic():
-            part = _price_chunk(feed_id=feed_id, chunk=chunk, day=day, plans=plans, actor=actor)
+            part = _price_chunk(feed_id=feed_id, chunk=chunk, day=day, plans=plans, actor=actor,
+                                audit_chunk=audit_chunks)
         if part.records == 0:
             break
         total.add(part)
@@ -288,7 +291,8 @@ def _queries() -> _Queries:
     return _PgQueries() if connection.vendor == "postgresql" else _Queries()
 
 
-def _price_chunk(*, feed_id: int | None, chunk: int, day: dt.date, plans: _Plans, actor) -> PricingResult:
+def _price_chunk(*, feed_id: int | None, chunk: int, day: dt.date, plans: _Plans, actor,
+                 audit_chunk: bool = True) -> PricingResult:
     result = PricingResult()
     rows = _take(feed_id, chunk)
     if not rows:
@@ -383,10 +387,11 @@ def _price_chunk(*, feed_id: int | None, chunk: int, day: dt.date, plans: _Plans
     for fid, (priced, rejected, amount) in sorted(per_feed.items()):
         SettlementFeed.objects.filter(pk=fid).update(priced=F("priced") + priced, rejected=F("rejected") + rejected,
                                                      paid_amount=F("paid_amount") + amount)
-    audit.record(actor=actor, action="aid.settlements_priced", obj=None, org_path="",
-                 data={"feeds": sorted(per_feed), "priced": result.priced, "rejected": result.rejected,
-                       "payouts": result.payouts, "amount": str(result.amount),
-                       "reasons": dict(sorted(result.by_reason.items()))})
+    if audit_chunk:
+        audit.record(actor=actor, action="aid.settlements_priced", obj=None, org_path="",
+                     data={"feeds": sorted(per_feed), "priced": result.priced, "rejected": result.rejected,
+                           "payouts": result.payouts, "amount": str(result.amount),
+                           "reasons": dict(sorted(result.by_reason.items()))})
     return result
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from gonghui.core.models import AuditEntry
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, scope_for
 from gonghui.members.models import Member
@@ -91,17 +93,42 @@ def enrolment_get(*, user, pk: int) -> Enrolment | None:
     return Enrolment.objects.filter(_in(user, Perm.READ, None), pk=pk).select_related("member", "plan", "org").first()
 
 
-def enrolment_preview(*, user, plan: Plan, org: Org) -> dict:
-    """Before a batch enrolment of ``org``'s subtree: eligible members, already enrolled, fee due."""
+def enrolment_preview(*, user, plan: Plan, org: Org, member_ids=None, id_numbers=None) -> dict:
+    """Before a batch enrolment of ``org``'s subtree (all members, or a selection, or a list of ID
+    numbers): eligible members, already enrolled, to enrol, fee due, not eligible (incl. not found)."""
+    empty = {"eligible": 0, "already": 0, "to_enrol": 0, "fee_due": ZERO, "not_eligible": 0}
     if not scope_for(user, Perm.MANAGE).covers(org.path):
-        return {"eligible": 0, "already": 0, "to_enrol": 0, "fee_due": ZERO, "not_eligible": 0}
-    members = Member.objects.filter(subtree_q(org.path, "org_path"), status="active")
-    eligible = members.filter(eligible_q(plan))
-    n_eligible = eligible.count()
-    already = Enrolment.objects.filter(plan=plan, member__in=eligible).count()
+        return empty
+    subtree = Member.objects.filter(subtree_q(org.path, "org_path"))
+    if member_ids is None and id_numbers is None:
+        parts, asked = [subtree.filter(status="active")], None
+    else:
+        if id_numbers is not None:
+            from gonghui.core import pii
+            from gonghui.core.ids import parse_id_number
+
+            hashes = set()
+            for raw in id_numbers:
+                try:
+                    hashes.add(pii.digest("id", parse_id_number(str(raw or "")).number))
+                except ValidationError:
+                    continue
+            keys, field = sorted(hashes), "id_hash__in"
+            asked = len(list(id_numbers))
+        else:
+            keys, field = sorted({int(i) for i in member_ids}), "pk__in"
+            asked = len(keys)
+        parts = [subtree.filter(**{field: keys[i:i + 5000]}) for i in range(0, len(keys), 5000)]
+    n_eligible = already = candidates = 0
+    for part in parts:
+        eligible = part.filter(eligible_q(plan))
+        n_eligible += eligible.count()
+        already += Enrolment.objects.filter(plan=plan, member__in=eligible).count()
+        candidates += part.count()
     to_enrol = n_eligible - already
+    not_eligible = (asked if asked is not None else candidates) - n_eligible
     return {"eligible": n_eligible, "already": already, "to_enrol": to_enrol,
-            "fee_due": (plan.fee * to_enrol).quantize(rules.FEN), "not_eligible": members.count() - n_eligible}
+            "fee_due": (plan.fee * to_enrol).quantize(rules.FEN), "not_eligible": not_eligible}
 
 
 def enrolment_batches(*, user, org: Org | None = None, limit: int = 20) -> QuerySet[EnrolmentBatch]:
@@ -268,3 +295,22 @@ def payment_batch_get(*, user, pk: int) -> PaymentBatch | None:
 
 def payment_lines(*, batch: PaymentBatch) -> QuerySet[PaymentLine]:
     return batch.payment_lines.select_related("payout__member").order_by("pk")
+
+
+def claim_preview(*, claim) -> dict:
+    """What approving the claim would pay now (the patient's ledger as it stands), step by step."""
+    ledger = Ledger.objects.filter(plan_id=claim.plan_id, person_hash=claim.patient_hash).first()
+    paid = ledger.paid_total if ledger else ZERO
+    pricing = rules.price(rules.Rule.of(claim.plan), claim.self_pay_in, paid)
+    return {"amount": pricing.amount, "paid_before": paid, "steps": list(pricing.steps),
+            "lines": rules.explain(pricing.steps)}
+
+
+def timeline(*, user, obj, limit: int = 50):
+    """The audit lines of a mutual-aid object (plan, claim, enrolment batch, feed, payment batch),
+    newest first; nothing when the object's union is outside the user's READ scope."""
+    scope = scope_for(user, Perm.READ)
+    if scope.empty or not scope.covers(getattr(obj, "org_path", "")):
+        return AuditEntry.objects.none()
+    return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-seq")[
+        :limit]
