@@ -110,3 +110,49 @@ def test_window_application_by_a_cadre(api_as, tree, bl_cadre, yz_cadre):
     assert response.json()["channel"] == "window"
     # A cadre of another district cannot record at BL's window (403: the union is outside their subtree).
     assert_json_error(_apply(api_as(yz_cadre), channel="window", id_number=valid_id_number(12)), 403)
+
+
+def test_a_court_entrusted_case_goes_back_to_the_court(api_as, tree, bl_cadre, bl_mediator, bl_lawyer, rooms):
+    cadre, mediator = api_as(bl_cadre), api_as(bl_mediator)
+    today = timezone.localdate()
+    response = cadre.post("/api/v1/disputes/referrals", {
+        "org": "BL", "channel": "court", "body_name": "宁波市北仑区人民法院", "reference": "（2026）浙0206民诉前调88号",
+        "deadline": (today + dt.timedelta(days=30)).isoformat(), "applicant_name": "孙八", "employer_name": "某船厂",
+        "claims": [{"kind": "work_injury", "amount": "56000"}]})
+    assert response.status_code == 201, response.content
+    case = response.json()
+    assert case["channel"] == "court" and case["referral_in"]["reference"] == "（2026）浙0206民诉前调88号"
+    assert case["deadlines"]["court"]["due_on"] == (today + dt.timedelta(days=30)).isoformat()
+    url = f"/api/v1/disputes/cases/{case['id']}"
+    cadre.post(f"{url}/triage", {"room": "BL-R1", "mediator": "bl_mediator"})
+    mediator.post(f"{url}/start", {})
+    # Legal aid: asked by the mediator, taken on by the room's lawyer.
+    aid = mediator.post(f"{url}/legal-aid", {"request": "工伤赔偿计算"}).json()
+    assert_json_error(mediator.post(f"/api/v1/disputes/legal-aid/{aid['id']}/accept", {}), 403)
+    assert api_as(bl_lawyer).post(f"/api/v1/disputes/legal-aid/{aid['id']}/accept", {}).json()["state"] == "accepted"
+    body = mediator.post(f"{url}/fail", {"reason": "企业不认可工伤"}).json()
+    assert body["state"] == "failed"
+    assert body["referral_in"]["result"] == "returned" and body["referral_in"]["result_on"] == today.isoformat()
+    # Referred without a target: back to the court that entrusted it.
+    body = mediator.post(f"{url}/refer", {}).json()
+    assert (body["state"], body["target"], body["target_name"]) == ("referred", "court", "宁波市北仑区人民法院")
+    stats = cadre.get("/api/v1/orgs/BL/stats", **{"from": today.isoformat(), "to": today.isoformat()}).json()
+    assert stats["cases_referred_in"] == 1 and stats["legal_aid_cases"] == 1 and stats["cases_settled"] == 0
+
+
+def test_the_worker_withdraws_and_bad_moves_are_refused(api_as, tree, worker, bl_cadre):
+    from gonghui.core import pii
+    from gonghui.members.models import Member
+
+    me = Member.objects.get(user=worker)
+    own_id = pii.decrypt(me.id_cipher, key_id=me.pii_key_id, bound_to=me.id_hash)
+    case = _apply(api_as(worker), id_number=own_id).json()
+    url = f"/api/v1/disputes/cases/{case['id']}"
+    # Closing a case still waiting for triage is not a move of the graph.
+    assert_json_error(api_as(bl_cadre).post(f"{url}/close", {}), 422, "invalid")
+    assert api_as(worker).post(f"{url}/withdraw", {"reason": "已自行协商解决"}).json()["state"] == "closed"
+    assert_json_error(api_as(worker).post(f"{url}/withdraw", {}), 422, "invalid")
+    assert api_as(worker).get(url).json()["outcome"] == "withdrawn"
+    # Amounts are exact or refused.
+    bad = _apply(api_as(worker), id_number=own_id, claims=[{"kind": "overtime", "amount": "12.345"}])
+    assert_json_error(bad, 422, "invalid")
