@@ -6,11 +6,13 @@ import datetime as dt
 
 from django import forms
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.scope import Perm
+from gonghui.core.scope import Perm, is_staff_user
+from gonghui.disputes.selectors import is_dispute_staff
 from gonghui.staff.access import (
     can,
     current_org,
@@ -40,8 +42,16 @@ def _year_before(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-@staff_required
 def home(request):
+    user = request.user
+    if user.is_authenticated and not is_staff_user(user) and is_dispute_staff(user):
+        # Mediators and lawyers of a room hold no union role: their workbench is the room's cases.
+        return redirect("staff:disputes:home")
+    return _union_home(request)
+
+
+@staff_required
+def _union_home(request):
     if request.GET.get("org"):
         org = get_org_or_403(request, request.GET["org"])
         set_current_org(request, org)
