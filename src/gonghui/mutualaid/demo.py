@@ -43,6 +43,7 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -196,6 +197,7 @@ def load(plan, nb: Org, log, password: str) -> None:
     records = _settle_history(nb, units, history, targets, rng, pricer)
     log(f"  {records:,} settlements 2018–2022, priced and paid ({time.monotonic() - started:.1f} s)")
     _current_year(nb, units, current, rng, today, worker, plan.scale, pricer)
+    log(f"  this year's feeds, payment batches and claims ({time.monotonic() - started:.1f} s)")
     _enrolment_activity(plans)
     log(f"  mutual aid loaded in {time.monotonic() - started:.1f} s")
 
@@ -232,10 +234,37 @@ def remove(nb: Org) -> None:
         (f"DELETE FROM {t[EnrolmentBatch]} WHERE {in_tree} OR plan_id IN ({plans})", 2),
         (f"DELETE FROM {t[Plan]} WHERE {in_tree}", 1),
     ]
-    with connection.cursor() as cursor:
+    with payout_enrolment_index(), connection.cursor() as cursor:
         for sql, ranges in statements:
             cursor.execute(sql, [lower, upper] * ranges)
     Activity.objects.filter(subtree_q(nb.path), metric__in=list(METRICS)).delete()
+
+
+@contextmanager
+def payout_enrolment_index():
+    """On PostgreSQL, a temporary index on ``payout.enrolment_id`` while enrolments are deleted.
+
+    The payout table has no index on that foreign key, so the check PostgreSQL makes for each
+    deleted enrolment (at commit: the keys are deferred) would read the whole payout table, once
+    per enrolment: hours for a Ningbo-scale demo. Building the index once takes seconds.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    table = Payout._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+                       "AND a.attnum = i.indkey[0] WHERE i.indrelid = %s::regclass AND a.attname = 'enrolment_id'",
+                       [table])
+        if cursor.fetchone():
+            yield
+            return
+        cursor.execute(f"CREATE INDEX aid_demo_payout_enrolment_tmp ON {table} (enrolment_id)")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks run now, while the index exists
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute("DROP INDEX aid_demo_payout_enrolment_tmp")
 
 
 # --------------------------------------------------------------------------------------- plans
@@ -446,6 +475,8 @@ class _Pricer:
         self.rng = rng
         self.now = timezone.now()
         self.ledgers: dict[tuple[int, str], list] = {}  # (plan, person) → [member, paid, payouts]
+        self.dirty: set[tuple[int, str]] = set()  # ledgers changed since the last flush
+        self.written: set[tuple[int, str]] = set()  # ledgers already in the table
         self.rules: dict[int, rules.Rule] = {}
         self.records: list[tuple] = []
         self.payouts: list[tuple] = []
@@ -489,6 +520,7 @@ class _Pricer:
             if amount > 0:
                 ledger[1] += amount
                 ledger[2] += 1
+                self.dirty.add((plan.pk, stay.person[1]))
                 paid += amount
                 payout_deltas(self.deltas, org_path, decided, plan.product, amount)
         SettlementFeed.objects.filter(pk=feed.pk).update(rows=len(stays), stored=len(stays), progress=len(stays),
@@ -511,14 +543,13 @@ class _Pricer:
         """Write the records, payouts, ledgers and statistics gathered so far."""
         insert_rows(SettlementRecord, RECORD_COLUMNS, self.records)
         insert_rows(Payout, PAYOUT_COLUMNS, self.payouts)
-        existing = set(Ledger.objects.filter(plan_id__in={k[0] for k in self.ledgers}).values_list("plan_id",
-                                                                                                  "person_hash"))
-        insert_rows(Ledger, LEDGER_COLUMNS, ((plan_id, person, member_id, paid, n, self.now)
-                                             for (plan_id, person), (member_id, paid, n) in self.ledgers.items()
-                                             if (plan_id, person) not in existing and n))
-        for (plan_id, person), (_m, paid, n) in self.ledgers.items():
-            if (plan_id, person) in existing:
-                Ledger.objects.filter(plan_id=plan_id, person_hash=person).update(paid_total=paid, payouts=n)
+        insert_rows(Ledger, LEDGER_COLUMNS, ((*key, *self.ledgers[key], self.now)
+                                             for key in sorted(self.dirty - self.written)))
+        for key in sorted(self.dirty & self.written):  # a plan year priced over two flushes: rare
+            Ledger.objects.filter(plan_id=key[0], person_hash=key[1]).update(
+                paid_total=self.ledgers[key][1], payouts=self.ledgers[key][2])
+        self.written |= self.dirty
+        self.dirty = set()
         add_activity(self.deltas)
         self.records, self.payouts, self.deltas = [], [], activity.Deltas()
         _reset_sequences(SettlementRecord, Payout)
