@@ -2,7 +2,6 @@
 
 import pytest
 
-from gonghui.members.models import Member
 from tests.api.conftest import assert_json_error
 from tests.factories import make_member
 

@@ -131,5 +131,5 @@ def test_preview_shows_the_fee_due_and_stats_count_enrolments_and_fees(tree, pla
     assert figures["aid_enrolments"] == 3 and figures["aid_fees"] == Decimal("180.00")
     assert figures["breakdown"]["aid_enrolments"]["product"]["inpatient"]["n"] == 3
     assert period_figures(tree.bl.path, jan1(), jan1())["aid_enrolments"] == 0
-    body = api_as(nb_cadre).get(f"/api/v1/orgs/YZ/stats", **{"from": str(jan1()), "to": str(jan1())}).json()
+    body = api_as(nb_cadre).get("/api/v1/orgs/YZ/stats", **{"from": str(jan1()), "to": str(jan1())}).json()
     assert body["aid_enrolments"] == 3 and body["aid_fees"] == "180.00"

@@ -1,7 +1,6 @@
 import json
 import re
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 

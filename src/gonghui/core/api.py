@@ -1,6 +1,9 @@
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.exceptions import ValidationError
+from django.core.paginator import EmptyPage, Paginator
 from django.contrib.auth.signals import user_logged_in
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
@@ -18,6 +21,18 @@ class ErrorOut(Schema):
 
 # The error answers every authenticated endpoint may give, for the OpenAPI description.
 ERRORS = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
+def paginate(queryset, number: int) -> dict:
+    """One page of an API list: ``{count, page, pages, results}``; a page past the end is a 422."""
+    paginator = Paginator(queryset, settings.PAGE_SIZE)
+    try:
+        page = paginator.page(number)
+    except EmptyPage:
+        raise ValidationError(
+            {"page": f"There is no page {number}; the last page is {paginator.num_pages}."}) from None
+    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
+            "results": list(page.object_list)}
 
 
 class BearerAuth(HttpBearer):

@@ -13,22 +13,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import FileResponse, Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from gonghui.core.api import ERRORS, NO_NUL
+from gonghui.core.api import ERRORS, NO_NUL, paginate
 from gonghui.disputes import selectors, services, states
 from gonghui.disputes.models import (
     Case,
     Channel,
     ClaimKind,
     LegalAid,
-    ReferralSource,
     State,
     Target,
 )
@@ -346,14 +343,7 @@ def case_list(request, params: Query[CaseQuery]):
         raise ValidationError({"from": "The period starts after it ends."})
     qs = selectors.case_list(user=request.user, org=org, state=params.state, room=room, overdue=params.overdue,
                              start=params.from_, end=params.to, text=params.q, mine=params.mine)
-    paginator = Paginator(qs, settings.PAGE_SIZE)
-    try:
-        page = paginator.page(params.page)
-    except EmptyPage:
-        raise ValidationError(
-            {"page": f"There is no page {params.page}; the last page is {paginator.num_pages}."}) from None
-    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
-            "results": list(page.object_list)}
+    return paginate(qs, params.page)
 
 
 @router.get("/cases/{int:case_id}", response={200: CaseOut, **ERRORS},

@@ -378,7 +378,6 @@ class _Builder:
     # now -------------------------------------------------------------------------------
     def current(self, district: Org, users: dict, nb: Org) -> None:
         """One open case in each state (and a few more) received in the last weeks."""
-        rng = self.rng
         today = timezone.localdate()
         people = self._people(district, 12)
         room = self.rooms[district.code][0]

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.ids import parse_credit_code
-from gonghui.core.scope import Perm, require, scope_for
+from gonghui.core.scope import Perm, require
 from gonghui.disputes import selectors, states
 from gonghui.disputes.models import (
     Agreement,

@@ -1,12 +1,9 @@
 import datetime as dt
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
-from gonghui.core.api import ERRORS, NO_NUL
+from gonghui.core.api import ERRORS, NO_NUL, paginate
 from gonghui.members.selectors import member_get, member_list
 from gonghui.members.services import member_leave
 from gonghui.orgs.selectors import org_get
@@ -71,15 +68,7 @@ class MemberQuery(Schema):
 @router.get("", response={200: MemberPage, **ERRORS}, summary="Members of a union's subtree, 50 a page (ID numbers masked)")
 def members(request, params: Query[MemberQuery]):
     org = org_get(user=request.user, code=params.org)
-    paginator = Paginator(member_list(user=request.user, org=org, text=params.q), settings.PAGE_SIZE)
-    try:
-        page = paginator.page(params.page)
-    except EmptyPage:
-        raise ValidationError(
-            {"page": f"There is no page {params.page}; the last page is {paginator.num_pages}."}
-        ) from None
-    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
-            "results": list(page.object_list)}
+    return paginate(member_list(user=request.user, org=org, text=params.q), params.page)
 
 
 @router.get("/{int:member_id}", response={200: MemberOut, **ERRORS}, summary="One member (ID number masked)")

@@ -8,13 +8,11 @@ Objects outside the caller's subtree answer 404; a union outside it answers 403.
 import datetime as dt
 from typing import Literal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
-from gonghui.core.api import ERRORS, NO_NUL
+from gonghui.core.api import ERRORS, NO_NUL, paginate
 from gonghui.members.api import PersonOut
 from gonghui.members.models import Category, JoinStatus, TransferStatus
 from gonghui.members.selectors import (
@@ -43,17 +41,6 @@ from gonghui.orgs.selectors import org_get
 
 joins_router = Router(tags=["joining"])
 transfers_router = Router(tags=["transfers"])
-
-def _page(queryset, number: int) -> dict:
-    paginator = Paginator(queryset, settings.PAGE_SIZE)
-    try:
-        page = paginator.page(number)
-    except EmptyPage:
-        raise ValidationError(
-            {"page": f"There is no page {number}; the last page is {paginator.num_pages}."}) from None
-    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
-            "results": list(page.object_list)}
-
 
 class ReasonIn(Schema):
     reason: str = Field(..., max_length=200, pattern=NO_NUL, description="shown to the person concerned")
@@ -170,7 +157,7 @@ def join_withdraw(request, join_id: int):
                   summary="Applications to the unions of a subtree (cadres), waiting ones oldest first")
 def join_list(request, params: Query[JoinQuery]):
     org = org_get(user=request.user, code=params.org)
-    return _page(join_queue(user=request.user, org=org, status=params.status), params.page)
+    return paginate(join_queue(user=request.user, org=org, status=params.status), params.page)
 
 
 def _join_or_404(request, join_id: int):
@@ -282,7 +269,7 @@ def _shown(request, transfer_id: int):
                       summary="Transfers into (in) or out of (out) a union's subtree")
 def transfer_list(request, params: Query[TransferQuery]):
     org = org_get(user=request.user, code=params.org)
-    body = _page(transfer_queue(user=request.user, org=org, direction=params.direction, status=params.status),
+    body = paginate(transfer_queue(user=request.user, org=org, direction=params.direction, status=params.status),
                  params.page)
     transfer_sides(user=request.user, transfers=body["results"])
     return body

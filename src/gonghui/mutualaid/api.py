@@ -15,14 +15,12 @@ import functools
 from decimal import Decimal
 from typing import Literal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.paginator import EmptyPage, Paginator
 from django.http import Http404, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from gonghui.core.api import ERRORS, NO_NUL
+from gonghui.core.api import ERRORS, NO_NUL, paginate
 from gonghui.core.scope import Perm
 from gonghui.members.selectors import member_get, member_of_user
 from gonghui.mutualaid import feeds, selectors, services
@@ -56,17 +54,6 @@ def refusals(view):
             return Status(422, {"detail": detail, "code": code})
 
     return wrapper
-
-
-def _page(queryset, number: int) -> dict:
-    paginator = Paginator(queryset, settings.PAGE_SIZE)
-    try:
-        page = paginator.page(number)
-    except EmptyPage:
-        raise ValidationError(
-            {"page": f"There is no page {number}; the last page is {paginator.num_pages}."}) from None
-    return {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
-            "results": list(page.object_list)}
 
 
 def _or_404(obj):
@@ -255,7 +242,7 @@ class EnrolmentQuery(Schema):
 def enrolment_list(request, params: Query[EnrolmentQuery]):
     org = org_get(user=request.user, code=params.org)
     plan = _or_404(selectors.plan_get(pk=params.plan)) if params.plan else None
-    return _page(selectors.enrolment_list(user=request.user, org=org, plan=plan), params.page)
+    return paginate(selectors.enrolment_list(user=request.user, org=org, plan=plan), params.page)
 
 
 # --- settlement feed --------------------------------------------------------------------------
@@ -464,7 +451,7 @@ class ClaimPage(Schema):
 @router.get("/claims", response={200: ClaimPage, **ERRORS}, summary="Claims of a union's subtree (waiting ones first)")
 def claim_list(request, params: Query[ClaimQuery]):
     org = org_get(user=request.user, code=params.org)
-    return _page(selectors.claim_queue(user=request.user, org=org, status=params.status), params.page)
+    return paginate(selectors.claim_queue(user=request.user, org=org, status=params.status), params.page)
 
 
 @router.get("/claims/mine", response={200: list[ClaimOut], **ERRORS}, summary="The caller's own claims")
@@ -580,7 +567,7 @@ class PayoutPage(Schema):
 @router.get("/payouts", response={200: PayoutPage, **ERRORS}, summary="Payouts of a union's subtree, newest first")
 def payout_list(request, params: Query[PayoutQuery]):
     org = org_get(user=request.user, code=params.org)
-    return _page(selectors.payout_list(user=request.user, org=org, status=params.status), params.page)
+    return paginate(selectors.payout_list(user=request.user, org=org, status=params.status), params.page)
 
 
 @router.get("/payouts/mine", response={200: list[PayoutOut], **ERRORS}, summary="The caller's own payouts")

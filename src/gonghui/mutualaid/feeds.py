@@ -41,7 +41,6 @@ from gonghui.mutualaid.models import (
     Reason,
     SettlementFeed,
     SettlementRecord,
-    SettlementStatus,
 )
 from gonghui.orgs.models import Org
 
