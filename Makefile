@@ -27,7 +27,7 @@ run: setup
 	$(BIN)/gonghui demo --scale small
 	@echo
 	@echo "Gonghui is serving on http://127.0.0.1:$(PORT)/  (staff: /staff/, API docs: /api/v1/docs)"
-	@echo "Demo logins (password gonghui-demo): admin (superuser), nb (宁波市总工会), yz, bl, fh, yy (district cadres), worker (a member)"
+	@echo "Demo logins (password gonghui-demo): admin (superuser), nb (宁波市总工会), yz, bl, fh, yy (district cadres), bl_mediator, yz_mediator (mediation rooms), worker (a member)"
 	@echo "Background tasks (roster imports) run in a worker beside the server; both stop with Ctrl+C."
 	@echo
 	@# The task worker runs in the background for as long as the server does (trap: stopped on any exit).
