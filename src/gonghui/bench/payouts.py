@@ -195,10 +195,8 @@ def _analyze() -> None:
 
 def _clean_up(plan: Plan, feed: SettlementFeed | None) -> None:
     """Delete what the bench made, set-based, children first."""
-    from gonghui.mutualaid.demo import payout_enrolment_index
-
     qn = connection.ops.quote_name
-    with transaction.atomic(), payout_enrolment_index(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         for model, where, value in ((Payout, "plan_id", plan.pk), (Ledger, "plan_id", plan.pk),
                                     (SettlementRecord, "feed_id", feed.pk if feed else None),
                                     (SettlementFeed, "id", feed.pk if feed else None),

@@ -43,7 +43,6 @@ import random
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -234,37 +233,10 @@ def remove(nb: Org) -> None:
         (f"DELETE FROM {t[EnrolmentBatch]} WHERE {in_tree} OR plan_id IN ({plans})", 2),
         (f"DELETE FROM {t[Plan]} WHERE {in_tree}", 1),
     ]
-    with payout_enrolment_index(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         for sql, ranges in statements:
             cursor.execute(sql, [lower, upper] * ranges)
     Activity.objects.filter(subtree_q(nb.path), metric__in=list(METRICS)).delete()
-
-
-@contextmanager
-def payout_enrolment_index():
-    """On PostgreSQL, a temporary index on ``payout.enrolment_id`` while enrolments are deleted.
-
-    The payout table has no index on that foreign key, so the check PostgreSQL makes for each
-    deleted enrolment (at commit: the keys are deferred) would read the whole payout table, once
-    per enrolment: hours for a Ningbo-scale demo. Building the index once takes seconds.
-    """
-    if connection.vendor != "postgresql":
-        yield
-        return
-    table = Payout._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
-                       "AND a.attnum = i.indkey[0] WHERE i.indrelid = %s::regclass AND a.attname = 'enrolment_id'",
-                       [table])
-        if cursor.fetchone():
-            yield
-            return
-        cursor.execute(f"CREATE INDEX aid_demo_payout_enrolment_tmp ON {table} (enrolment_id)")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the checks run now, while the index exists
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-        cursor.execute("DROP INDEX aid_demo_payout_enrolment_tmp")
 
 
 # --------------------------------------------------------------------------------------- plans

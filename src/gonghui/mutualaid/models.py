@@ -348,7 +348,9 @@ class Payout(models.Model):
     # the member's own list; enrolments and plans are never deleted once paid from).
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="aid_payouts",
                                db_index=False)
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Indexed: without it, deleting enrolments (demo replace, clean-ups) checks the key against the
+    # whole payout table once per enrolment.
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+")
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+", db_index=False)
     org_path = models.CharField(max_length=255)  # the enrolment's union
     person_hash = models.CharField(max_length=64)
