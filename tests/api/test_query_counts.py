@@ -10,8 +10,9 @@ from tests.factories import make_member, make_org
 # token + user, the union, the caller's roles, then the endpoint's own reads
 MEMBER_PAGE_QUERIES = 5  # … count, page with unions joined
 # … orgs aggregate, the subtree tallies (another day: members aggregate, joined per year), the
-# period's activity rows, and one query for each module with live figures (distinct people)
-STATS_QUERIES = 6 + sum(1 for source in activity.SOURCES.values() if source.live)
+# activity rows; with a period, one more query for each module with live figures (distinct people)
+STATS_QUERIES = 6
+LIVE_QUERIES = sum(1 for source in activity.SOURCES.values() if source.live)
 DETAIL_QUERIES = 4  # … parent code
 
 
@@ -48,6 +49,8 @@ def test_stats_take_a_fixed_number_of_queries(nb, tree, orgs, members):
     grow(tree, orgs, members)
     assert queries(nb, "/api/v1/orgs/NB/stats") == STATS_QUERIES  # today: from the subtree tallies
     assert queries(nb, "/api/v1/orgs/YZ/stats", on="2024-01-01") == STATS_QUERIES + 1  # counted live
+    period = {"from": "2024-01-01", "to": "2024-12-31"}
+    assert queries(nb, "/api/v1/orgs/NB/stats", **period) == STATS_QUERIES + LIVE_QUERIES
 
 
 @pytest.mark.parametrize("orgs", [0, 20])

@@ -77,3 +77,18 @@ def test_api_stats_print_amounts_as_decimal_strings(tree, source, client):
     assert body["from"] == "2020-01-01"
     later = client.get("/api/v1/orgs/YZ/stats?from=2021-01-01", headers=headers).json()
     assert later["amount_recovered"] == "0.00"
+
+
+def test_live_figures_need_a_period(tree, source, monkeypatch):
+    _events, src = source
+    calls = []
+
+    def live(path, start, end):
+        calls.append((path, start, end))
+        return {"people": 7}
+
+    live_source = activity.Source("live", {}, recount=activity.Deltas, live=live, live_metrics={"people": "count"})
+    monkeypatch.setattr(activity, "SOURCES", {"test": src, "live": live_source})
+    assert activity.period_figures(tree.nb.path)["people"] is None  # all time: not counted on the hot path
+    assert activity.period_figures(tree.nb.path, D(2020, 1, 1), None)["people"] == 7
+    assert calls == [(tree.nb.path, D(2020, 1, 1), None)]

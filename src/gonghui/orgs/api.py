@@ -68,7 +68,8 @@ class StatsOut(Schema):
     aid_enrolments: int = Field(0, description="mutual-aid enrolments (人次)")
     aid_payouts: int = Field(0, description="mutual-aid payouts (人次)")
     aid_paid_amount: Decimal = Field(Decimal("0.00"), description="yuan paid out by mutual aid")
-    aid_paid_members: int = Field(0, description="distinct members paid by mutual aid")
+    aid_paid_members: int | None = Field(
+        None, description="distinct members paid by mutual aid in the period (null unless from or to is given)")
     aid_fees: Decimal = Field(Decimal("0.00"), description="yuan of mutual-aid fees of the enrolments")
     aid_claims: int = Field(0, description="mutual-aid claims filed")
     breakdown: dict[str, dict[str, dict[str, dict]]] = Field(

@@ -93,7 +93,8 @@ class Source:
 
     ``metrics``: name → "count" (an integer) or "amount" (yuan, a Decimal); the API prints each
     total under its name. ``recount`` returns the module's per-union deltas from its own tables.
-    ``live`` adds figures that per-day rows cannot give: ``live(path, start, end) -> {name: value}``.
+    ``live`` adds figures that per-day rows cannot give: ``live(path, start, end) -> {name: value}``,
+    asked only when the period has at least one bound (the figures are None otherwise).
     """
 
     name: str
@@ -151,7 +152,14 @@ def period_figures(path: str, start: dt.date | None = None, end: dt.date | None 
         else:
             breakdown.setdefault(metric, {}).setdefault(dim, {})[key] = {"n": n, "amount": amount}
     for source in SOURCES.values():
-        if source.live is not None:
+        if source.live is None:
+            continue
+        if start is None and end is None:
+            # Distinct people over all recorded time would read every event of the subtree (0.4 s
+            # for the city's 800,000 payouts) on a request that must answer in 50 ms: live figures
+            # are given for a period only (None without one).
+            figures.update(dict.fromkeys(source.live_metrics))
+        else:
             figures.update(source.live(path, start, end))
     figures["breakdown"] = breakdown
     return figures
