@@ -13,7 +13,7 @@ import codecs
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, NamedTuple
@@ -157,8 +157,13 @@ def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[object]]:
         workbook.close()
 
 
-def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, object]]]:
-    """Yield (line number, {column: raw cell}) for each data row; line 1 is the header."""
+def read_table(stream: IO[bytes], filename: str, *, header_map: Callable[[list], dict[str, int]],
+               labels: dict[str, str], required: Iterable[str]) -> Iterator[tuple[int, dict[str, object]]]:
+    """Yield (line number, {column: raw cell}) for each data row of a CSV or XLSX table.
+
+    Line 1 is the header row; ``header_map(header)`` says which cell holds which column. A file
+    without one of the ``required`` columns is refused, naming them by their ``labels``.
+    """
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         rows = _xlsx_rows(stream)
@@ -169,8 +174,8 @@ def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str,
     header = next(rows, None)
     if header is None:
         raise RosterFormatError(_("The file is empty."))
-    columns = _header_map(header)
-    missing = [COLUMN_LABELS[c] for c in REQUIRED if c not in columns]
+    columns = header_map(header)
+    missing = [labels[c] for c in required if c not in columns]
     if missing:
         raise RosterFormatError(
             _("Column(s) missing from the header row: %(columns)s.") % {"columns": "、".join(missing)}
@@ -182,6 +187,11 @@ def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str,
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
         yield line, {key: cells[index] for key, index in columns.items()}
+
+
+def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, object]]]:
+    """Yield (line number, {column: raw cell}) for each data row of a roster; line 1 is the header."""
+    return read_table(stream, filename, header_map=_header_map, labels=COLUMN_LABELS, required=REQUIRED)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit, pii
 from gonghui.core.ids import normalise, parse_id_number
 from gonghui.core.scope import Perm, require
-from gonghui.members.roster import RosterFormatError, _csv_rows, _parse_date, _xlsx_rows
+from gonghui.members.roster import RosterFormatError, _parse_date, read_table
 from gonghui.mutualaid import rules
 from gonghui.mutualaid.models import (
     FeedStatus,
@@ -288,35 +288,19 @@ def feed_receive_api(*, actor, org: Org, records: list[dict]) -> tuple[Settlemen
 # Files
 
 
-def read_feed_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, object]]]:
-    """Yield (line, {column: cell}) of a settlement file; line 1 is the header."""
-    suffix = Path(filename).suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        rows = _xlsx_rows(stream)
-    elif suffix in (".csv", ".txt", ""):
-        rows = _csv_rows(stream)
-    else:
-        raise RosterFormatError(_("Unsupported file type %(suffix)s: use CSV or XLSX.") % {"suffix": suffix})
-    header = next(rows, None)
-    if header is None:
-        raise RosterFormatError(_("The file is empty."))
+def _feed_columns(header: list) -> dict[str, int]:
     wanted = {alias.lower(): key for key, aliases in HEADERS.items() for alias in aliases}
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
         key = wanted.get(str(cell or "").strip().lstrip("\ufeff").lower())
         if key and key not in columns:
             columns[key] = index
-    missing = [COLUMN_LABELS[c] for c in REQUIRED if c not in columns]
-    if missing:
-        raise RosterFormatError(_("Column(s) missing from the header row: %(columns)s.") % {
-            "columns": "、".join(missing)})
-    width = len(header)
-    for line, cells in enumerate(rows, start=2):
-        if not any(c not in (None, "") for c in cells):
-            continue
-        if len(cells) < width:
-            cells = list(cells) + [None] * (width - len(cells))
-        yield line, {key: cells[index] for key, index in columns.items()}
+    return columns
+
+
+def read_feed_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, object]]]:
+    """Yield (line, {column: cell}) of a settlement file; line 1 is the header."""
+    return read_table(stream, filename, header_map=_feed_columns, labels=COLUMN_LABELS, required=REQUIRED)
 
 
 FEED_UPLOAD_MAX_MB = 200
