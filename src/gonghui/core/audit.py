@@ -54,6 +54,12 @@ def clean_ip(raw: str | None) -> str | None:
     return str(ip)
 
 
+def history(obj, limit: int = 50):
+    """The audit lines of one object, newest first, with their actors (the caller checks scope)."""
+    return (AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+            .select_related("actor").order_by("-seq")[:limit])
+
+
 def record(*, actor, action: str, obj=None, org_path: str = "", data: dict | None = None) -> AuditEntry:
     """Append one line; call it inside the service's transaction."""
     data = data or {}

@@ -35,7 +35,6 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from gonghui.core import audit
-from gonghui.core.models import AuditEntry
 from gonghui.core.scope import Perm, scope_for
 from gonghui.disputes import rules, selectors, services, states
 from gonghui.disputes.forms import (
@@ -477,7 +476,7 @@ TIMELINE_LABELS = {
 
 def case_timeline(case: Case):
     """The audit lines of a case, newest first (the case was already fetched within the user's reach)."""
-    entries = list(AuditEntry.objects.filter(object_type="disputes.case", object_id=str(case.pk)).order_by("-seq")[:100])
+    entries = list(audit.history(case, 100))
     for entry in entries:
         label = TIMELINE_LABELS.get(entry.action)
         entry.label = label() if label else entry.action

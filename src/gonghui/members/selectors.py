@@ -7,6 +7,7 @@ import datetime as dt
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
 
+from gonghui.core import audit
 from gonghui.core.models import AuditEntry
 from gonghui.core.paths import subtree_q, upper_bound
 from gonghui.core.scope import Perm, scope_for
@@ -108,9 +109,7 @@ def member_timeline(*, user, member: Member, limit: int = 50):
     """What happened to a member, newest first, from the audit log (nothing if out of the user's reach)."""
     if not scope_for(user, Perm.READ).covers(member.org_path):
         return AuditEntry.objects.none()
-    return AuditEntry.objects.filter(object_type="members.member", object_id=str(member.pk)).order_by("-seq")[
-        :limit
-    ]
+    return audit.history(member, limit)
 
 
 def member_periods(*, user, member: Member) -> list[dict]:

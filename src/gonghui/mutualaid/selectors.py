@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from gonghui.core import audit
 from gonghui.core.models import AuditEntry
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, scope_for
@@ -312,5 +313,4 @@ def timeline(*, user, obj, limit: int = 50):
     scope = scope_for(user, Perm.READ)
     if scope.empty or not scope.covers(getattr(obj, "org_path", "")):
         return AuditEntry.objects.none()
-    return AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk)).order_by("-seq")[
-        :limit]
+    return audit.history(obj, limit)

@@ -139,12 +139,11 @@ def timeline(obj, limit: int = 50):
     """What happened to an object, newest first, from the audit log.
 
     The caller got ``obj`` through a scoped selector, so whoever sees the page may see its history.
-    (docs/mutualaid-pages-needs.md asks the core for this as a selector; it moves there then.)
+    Plans are public, so not ``selectors.timeline`` (which asks for READ over the object's union).
     """
-    from gonghui.core.models import AuditEntry
+    from gonghui.core import audit
 
-    return (AuditEntry.objects.filter(object_type=obj._meta.label_lower, object_id=str(obj.pk))
-            .select_related("actor").order_by("-seq")[:limit])
+    return audit.history(obj, limit)
 
 
 # --- module home (数读, work queue, charts) --------------------------------------------------------
