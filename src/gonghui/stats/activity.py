@@ -26,6 +26,7 @@ from decimal import Decimal
 from django.db import connection, transaction
 from django.db.models import Q, Sum
 
+from gonghui.core import pg
 from gonghui.stats.models import Activity
 from gonghui.stats.tallies import ancestors
 
@@ -73,18 +74,25 @@ def add(deltas: Deltas) -> None:
     if not rows:
         return
     table = Activity._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        for start in range(0, len(rows), UPSERT_BATCH):
-            batch = rows[start:start + UPSERT_BATCH]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
-            params = [p for (path, day, metric, dim, key), (n, amount) in batch
-                      for p in (path, metric, dim, key, day, n, amount)]
-            cursor.execute(
-                f"INSERT INTO {table} (path, metric, dim, key, day, n, amount) VALUES {values} "
-                "ON CONFLICT (path, metric, dim, key, day) DO UPDATE "
-                f"SET n = {table}.n + excluded.n, amount = {table}.amount + excluded.amount",
-                params,
-            )
+    upsert = (" ON CONFLICT (path, metric, dim, key, day) DO UPDATE "
+              f"SET n = {table}.n + excluded.n, amount = {table}.amount + excluded.amount")
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # One statement whatever the number of rows (a pricing chunk touches thousands of unions).
+            columns = [list(c) for c in zip(*((path, metric, dim, key, day, n, amount)
+                                               for (path, day, metric, dim, key), (n, amount) in rows))]
+            pg.execute(f"INSERT INTO {table} (path, metric, dim, key, day, n, amount) "
+                       "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::date[], "
+                       "%s::bigint[], %s::numeric[])" + upsert, columns)
+            return
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), UPSERT_BATCH):
+                batch = rows[start:start + UPSERT_BATCH]
+                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+                params = [p for (path, day, metric, dim, key), (n, amount) in batch
+                          for p in (path, metric, dim, key, day, n, amount)]
+                cursor.execute(f"INSERT INTO {table} (path, metric, dim, key, day, n, amount) VALUES {values}"
+                               + upsert, params)
 
 
 @dataclass(frozen=True)

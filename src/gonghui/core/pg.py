@@ -1,0 +1,32 @@
+"""PostgreSQL fast paths shared by the set-based engines (pricing, statistics).
+
+Django's cursor sends parameters as text and prints lists into the statement. For statements that
+carry tens of thousands of values (``= ANY(%s)``, ``unnest(%s, %s, …)``) these helpers bind them
+server-side in binary on Django's own connection, so they run in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from django.db import connection
+
+
+def cursor():
+    """A psycopg cursor on Django's connection (same transaction) that binds parameters in binary."""
+    import psycopg
+
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
+def rows(sql: str, params: list) -> list[tuple]:
+    """Run ``sql`` (``%s`` placeholders, sent as binary parameters) and return its rows."""
+    with cursor() as c:
+        c.execute(sql.replace("%s", "%b"), params)
+        return c.fetchall()
+
+
+def execute(sql: str, params: list) -> int:
+    """Run ``sql`` as :func:`rows` does; return the row count."""
+    with cursor() as c:
+        c.execute(sql.replace("%s", "%b"), params)
+        return c.rowcount
