@@ -66,9 +66,9 @@ from gonghui.disputes.models import (
     State,
 )
 from gonghui.staff.access import current_org, get_org_or_403, render_staff, set_current_org
+from gonghui.staff.charts import change, chart_spec, wan
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-TEN_THOUSAND = Decimal(10000)
 
 # The list's sortable columns: query value → ordering.
 SORTS = {
@@ -129,45 +129,26 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _wan(amount) -> Decimal:
-    return (Decimal(amount or 0) / TEN_THOUSAND).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-
-
 # ------------------------------------------------------------------------------ module home
-
-def _chart(key: str, kind: str, title: str, unit: str, series: str, rows: list[tuple[str, object]]) -> dict:
-    total = sum((Decimal(str(v)) for _l, v in rows), Decimal(0))
-    return {
-        "id": f"chart-{key}", "kind": kind, "title": title, "unit": unit, "series": series,
-        "labels": [label for label, _v in rows], "values": [str(v) for _l, v in rows],
-        "total": total,
-        "rows": [[label, value, (Decimal(str(value)) * 100 / total).quantize(Decimal("0.1")) if total else 0]
-                 for label, value in rows],
-    }
-
 
 def _charts(figures: dict) -> list[dict]:
     cases = pgettext("unit", "cases")
     by_claim = figures["by_claim"]
     labels = dict(ClaimKind.choices)
     received = [(str(labels[k]), by_claim.get(k, {}).get("received", 0)) for k in ClaimKind.values]
-    recovered = [(str(labels[k]), _wan(by_claim.get(k, {}).get("recovered", 0))) for k in ClaimKind.values]
+    recovered = [(str(labels[k]), wan(by_claim.get(k, {}).get("recovered", 0))) for k in ClaimKind.values]
     concluded = [(_("Settled by agreement"), figures["settled"]), (_("Mediation failed"), figures["failed"])]
     industry = sorted(((name or _("Not given"), row["received"]) for name, row in figures["by_industry"].items()),
                       key=lambda item: -item[1])[:8]
     return [
-        _chart("claims", "barh", _("Cases received by claim"), cases, _("Cases received"), received),
-        _chart("concluded", "pie", _("Cases concluded: agreement or failure"), cases, _("Cases"), concluded),
-        _chart("recovered", "bar", _("Amount recovered by claim"), _("ten-thousand yuan"), _("Recovered"), recovered),
-        _chart("industry", "barh", _("Cases received by industry"), cases, _("Cases received"), industry),
+        chart_spec("claims", "barh", _("Cases received by claim"), received, unit=cases, series=_("Cases received")),
+        chart_spec("concluded", "pie", _("Cases concluded: agreement or failure"), concluded, unit=cases,
+                   series=_("Cases")),
+        chart_spec("recovered", "bar", _("Amount recovered by claim"), recovered, unit=_("ten-thousand yuan"),
+                   series=_("Recovered")),
+        chart_spec("industry", "barh", _("Cases received by industry"), industry, unit=cases,
+                   series=_("Cases received")),
     ]
-
-
-def _change(now, before) -> Decimal | None:
-    """The change against the period before, as a fraction (None when there is nothing to compare)."""
-    if not before:
-        return None
-    return ((Decimal(now) - Decimal(before)) / Decimal(before)).quantize(Decimal("0.0001"))
 
 
 def _kpis(figures: dict, previous: dict | None = None) -> list[dict]:
@@ -180,7 +161,7 @@ def _kpis(figures: dict, previous: dict | None = None) -> list[dict]:
          "icon": "check2-circle"},
         {"key": "success_rate", "label": _("Success rate"), "value": rate if rate is not None else "—",
          "unit": "%" if rate is not None else "", "icon": "graph-up-arrow"},
-        {"key": "recovered", "label": _("Recovered for workers"), "value": _wan(figures["amount_recovered"]),
+        {"key": "recovered", "label": _("Recovered for workers"), "value": wan(figures["amount_recovered"]),
          "unit": _("ten-thousand yuan"), "icon": "cash-coin"},
         {"key": "legal_aid", "label": _("Legal-aid cases"), "value": figures["legal_aid"], "unit": cases,
          "icon": "bank"},
@@ -190,7 +171,7 @@ def _kpis(figures: dict, previous: dict | None = None) -> list[dict]:
     compared = {"received": "received", "settled": "settled", "recovered": "amount_recovered", "legal_aid": "legal_aid"}
     for card in cards:
         key = compared.get(card["key"])
-        card["change"] = _change(figures[key], previous.get(key)) if key else None
+        card["change"] = change(figures[key], previous.get(key)) if key else None
     return cards
 
 

@@ -51,8 +51,8 @@ from gonghui.mutualaid.models import (
 )
 from gonghui.mutualaid.rules import parse_tiers
 from gonghui.staff.access import can, current_org, get_org_or_403, render_staff, staff_required
+from gonghui.staff.charts import chart_spec, wan
 
-WAN = Decimal(10000)
 FEN = Decimal("0.01")
 RUNNING_FEEDS = (FeedStatus.QUEUED, FeedStatus.RECEIVING, FeedStatus.RECEIVED, FeedStatus.PRICING)
 
@@ -155,20 +155,6 @@ def short_products() -> list[tuple[str, str]]:
             (Product.RETIREE_INPATIENT, _("Retiree inpatient"))]
 
 
-def _wan(amount) -> str:
-    return str((Decimal(amount or 0) / WAN).quantize(FEN, rounding=ROUND_HALF_UP))
-
-
-def _chart(key: str, kind: str, title: str, unit: str, series: str, rows: list[tuple[str, object]]) -> dict:
-    total = sum((Decimal(str(v)) for _label, v in rows), Decimal(0))
-    return {
-        "id": f"chart-aid-{key}", "kind": kind, "title": title, "unit": unit, "series": series,
-        "labels": [label for label, _v in rows], "values": [v for _label, v in rows], "total": total,
-        "rows": [[label, v, (Decimal(str(v)) * 100 / total).quantize(Decimal("0.1")) if total else 0]
-                 for label, v in rows],
-    }
-
-
 YEARS_SHOWN = 10
 
 
@@ -194,11 +180,11 @@ def home(request):
     kpis = [
         {"key": "aid_enrolments", "label": _("Enrolments"), "value": figures["aid_enrolments"], "unit": times,
          "icon": "shield-plus"},
-        {"key": "aid_fees", "label": _("Fees collected"), "value": _wan(figures["aid_fees"]), "unit": wan_yuan,
+        {"key": "aid_fees", "label": _("Fees collected"), "value": wan(figures["aid_fees"]), "unit": wan_yuan,
          "icon": "cash-stack"},
         {"key": "aid_payouts", "label": _("Payouts"), "value": figures["aid_payouts"], "unit": times,
          "icon": "heart-pulse"},
-        {"key": "aid_paid_amount", "label": _("Amount paid"), "value": _wan(figures["aid_paid_amount"]),
+        {"key": "aid_paid_amount", "label": _("Amount paid"), "value": wan(figures["aid_paid_amount"]),
          "unit": wan_yuan, "icon": "wallet2"},
         {"key": "aid_paid_members", "label": _("Members paid"), "value": figures["aid_paid_members"],
          "unit": people, "icon": "person-heart"},
@@ -218,15 +204,17 @@ def home(request):
         return [(label, rows.get(value, {})) for value, label in products]
 
     enrol_rows = [(label, row.get("n", 0)) for label, row in by_product("aid_enrolments")]
-    paid_rows = [(label, _wan(row.get("amount", 0))) for label, row in by_product("aid_paid_amount")]
+    paid_rows = [(label, wan(row.get("amount", 0))) for label, row in by_product("aid_paid_amount")]
     per_year = [(y, selectors_period(org, dt.date(y, 1, 1), min(dt.date(y, 12, 31), today))) for y in sorted(years)]
     charts = [
-        _chart("enrol-product", "bar", _("Enrolments by product"), times, _("Enrolments"), enrol_rows),
-        _chart("paid-product", "bar", _("Amount paid by product"), wan_yuan, _("Amount paid"), paid_rows),
-        _chart("enrol-year", "bar", _("Enrolments per year"), times, _("Enrolments"),
-               [(str(y), f["aid_enrolments"]) for y, f in per_year]),
-        _chart("paid-year", "bar", _("Amount paid per year"), wan_yuan, _("Amount paid"),
-               [(str(y), _wan(f["aid_paid_amount"])) for y, f in per_year]),
+        chart_spec("aid-enrol-product", "bar", _("Enrolments by product"), enrol_rows, unit=times,
+                   series=_("Enrolments")),
+        chart_spec("aid-paid-product", "bar", _("Amount paid by product"), paid_rows, unit=wan_yuan,
+                   series=_("Amount paid")),
+        chart_spec("aid-enrol-year", "bar", _("Enrolments per year"),
+                   [(str(y), f["aid_enrolments"]) for y, f in per_year], unit=times, series=_("Enrolments")),
+        chart_spec("aid-paid-year", "bar", _("Amount paid per year"),
+                   [(str(y), wan(f["aid_paid_amount"])) for y, f in per_year], unit=wan_yuan, series=_("Amount paid")),
     ]
     context = {"org": org, "year": year, "year_form": year_form, "start": start, "end": end, "kpis": kpis,
                "queue": queue, "charts": charts, "may_manage": can(request, Perm.MANAGE, org.path)}

@@ -1,10 +1,13 @@
-"""Turn ``subtree_stats`` figures into what the pages show: KPI cards and chart specs.
+"""Turn figures into what the pages show: KPI cards and chart specs (every module's home uses these).
 
 A chart spec is plain JSON (it travels to the browser through ``json_script``) and carries its
 own title, unit and rows, so the same dict draws the ECharts chart and the table beneath it.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.translation import gettext as _, pgettext
 
@@ -19,10 +22,46 @@ AGE_BAND_LABELS = {
 }
 
 
-def _change(now: int, before: int | None) -> float | None:
+WAN = Decimal(10000)
+HUNDREDTH = Decimal("0.01")
+TENTH = Decimal("0.1")
+
+
+def wan(amount) -> Decimal:
+    """Yuan in 万元 (ten-thousand yuan) to two places, half up: 1,234,567.89 → 123.46."""
+    return (Decimal(amount or 0) / WAN).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+
+
+def change(now, before) -> Decimal | None:
+    """``now`` against ``before`` as a fraction (0.0123 is +1.23 %); None when there is nothing to
+    compare with (no figure before, or zero). Not rounded here: ``signed_pct`` rounds once, for
+    display (rounding twice would show 2.05245 % as 2.0 %)."""
     if not before:
         return None
-    return (now - before) / before
+    return (Decimal(now) - Decimal(before)) / Decimal(before)
+
+
+def chart_spec(key: str, kind: str, title: str, rows: Sequence[tuple[str, int | Decimal]], *, unit: str,
+               series: str) -> dict:
+    """One chart and its table: ``rows`` are (label, value), counts as int, amounts as Decimal.
+
+    The element id is ``chart-<key>`` (a module prefixes its keys: ``aid-enrol-year``). Values go
+    to ECharts as given (a Decimal travels as a string, which ECharts reads as a number); the
+    total is exact (an int for counts) and each row's share of it is in per cent to one place.
+    """
+    total = sum(value for _label, value in rows)
+    return {
+        "id": f"chart-{key}",
+        "kind": kind,
+        "title": title,
+        "unit": unit,
+        "series": series,
+        "labels": [label for label, _value in rows],
+        "values": [value for _label, value in rows],
+        "total": total,
+        "rows": [[label, value, (Decimal(value) * 100 / Decimal(total)).quantize(TENTH) if total else 0]
+                 for label, value in rows],
+    }
 
 
 def kpi_cards(stats: dict, previous: dict | None = None) -> list[dict]:
@@ -33,12 +72,12 @@ def kpi_cards(stats: dict, previous: dict | None = None) -> list[dict]:
         {"key": "orgs", "label": _("Number of unions"), "value": stats["orgs"], "unit": unions,
          "icon": "diagram-3", "change": None},
         {"key": "members", "label": _("Number of members"), "value": stats["members"], "unit": people,
-         "icon": "people", "change": _change(stats["members"], previous.get("members"))},
+         "icon": "people", "change": change(stats["members"], previous.get("members"))},
         {"key": "new_form_orgs", "label": _("New-form unions"), "value": stats["new_form_orgs"], "unit": unions,
          "icon": "bicycle", "change": None},
         {"key": "new_form_members", "label": _("New-form members"), "value": stats["new_form_members"],
          "unit": people, "icon": "person-badge",
-         "change": _change(stats["new_form_members"], previous.get("new_form_members"))},
+         "change": change(stats["new_form_members"], previous.get("new_form_members"))},
     ]
 
 
@@ -63,24 +102,8 @@ def activity_cards(figures: dict) -> list[dict]:
     ]
 
 
-def _spec(key: str, kind: str, title: str, rows: list[tuple[str, int]], *, series: str) -> dict:
-    total = sum(value for _label, value in rows)
-    return {
-        "id": f"chart-{key}",
-        "kind": kind,
-        "title": title,
-        "unit": pgettext("unit", "people"),
-        "series": series,
-        "labels": [label for label, _value in rows],
-        "values": [value for _label, value in rows],
-        "total": total,
-        # For the table view: label, value, share of the total in per cent (one decimal).
-        "rows": [[label, value, round(100 * value / total, 1) if total else 0] for label, value in rows],
-    }
-
-
 def stats_charts(stats: dict) -> list[dict]:
-    members = _("Members")
+    members, people = _("Members"), pgettext("unit", "people")
     by_category = [(str(label), stats["by_category"].get(value, 0)) for value, label in Category.choices]
     by_sex = [(str(label), stats["by_sex"].get(value, 0)) for value, label in Sex.choices]
     by_age = [(AGE_BAND_LABELS[key](), n) for key, n in stats["by_age_band"].items() if key in AGE_BAND_LABELS]
@@ -92,9 +115,9 @@ def stats_charts(stats: dict) -> list[dict]:
     else:
         joined = []
     return [
-        _spec("category", "barh", _("Members by group (eight groups of new-form workers)"), by_category,
-              series=members),
-        _spec("sex", "pie", _("Members by sex"), by_sex, series=members),
-        _spec("age", "bar", _("Members by age"), by_age, series=members),
-        _spec("joined", "line", _("Members by year of joining"), joined, series=_("Joined")),
+        chart_spec("category", "barh", _("Members by group (eight groups of new-form workers)"), by_category,
+                   unit=people, series=members),
+        chart_spec("sex", "pie", _("Members by sex"), by_sex, unit=people, series=members),
+        chart_spec("age", "bar", _("Members by age"), by_age, unit=people, series=members),
+        chart_spec("joined", "line", _("Members by year of joining"), joined, unit=people, series=_("Joined")),
     ]
