@@ -112,8 +112,7 @@ class PlanOut(Schema):
 
     @staticmethod
     def resolve_locked(obj):
-        enrolled = getattr(obj, "enrolled", None)
-        return bool(enrolled) if enrolled is not None else selectors.plan_locked(plan=obj)
+        return obj.enrolled > 0
 
 
 class PlanQuery(Schema):

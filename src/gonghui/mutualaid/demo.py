@@ -82,7 +82,7 @@ from gonghui.mutualaid.models import (
     SettlementStatus,
 )
 from gonghui.mutualaid.services import RETIREMENT_AGE, payout_deltas
-from gonghui.mutualaid.stats import METRICS
+from gonghui.mutualaid.stats import METRICS, plans_recount
 from gonghui.orgs.models import Org
 from gonghui.stats import activity
 from gonghui.stats.models import Activity
@@ -190,6 +190,7 @@ def load(plan, nb: Org, log, password: str) -> None:
     current = {p.product: p for p in plans if p.year == today.year}
     worker = _worker(nb)
     targets, enrolled = _enrol_all(units, history, current, plan.scale, today, worker)
+    plans_recount(p.pk for p in plans)  # the plans' enrolment counters (the rows went in bulk)
     log(f"  {enrolled:,} enrolments ({time.monotonic() - started:.1f} s)")
     _analyze(Enrolment, EnrolmentBatch)
     pricer = _Pricer(random.Random(f"gonghui-demo:{plan.label}:mutualaid:records"))
@@ -237,6 +238,7 @@ def remove(nb: Org) -> None:
         for sql, ranges in statements:
             cursor.execute(sql, [lower, upper] * ranges)
     Activity.objects.filter(subtree_q(nb.path), metric__in=list(METRICS)).delete()
+    plans_recount()  # plans defined elsewhere may have lost enrolments of the subtree
 
 
 # --------------------------------------------------------------------------------------- plans

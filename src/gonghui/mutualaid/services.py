@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -376,10 +376,12 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
         batch.report = {"lines": report[:1000], "more": max(0, len(report) - 1000)}
         batch.save(update_fields=["enrolled", "already", "asked", "refused", "fee_due", "report"])
         deltas = activity.Deltas()
-        rows = (Enrolment.objects.filter(batch=batch).values_list("org_path").annotate(n=Count("id")).order_by())
+        rows = list(Enrolment.objects.filter(batch=batch).values_list("org_path").annotate(n=Count("id")).order_by())
         for path, n in rows:
             _enrolment_deltas(deltas, path, on, plan, n)
         activity.add(deltas)
+        if rows:  # after the statistics rows: concurrent enrolments take their locks in one order
+            Plan.objects.filter(pk=plan.pk).update(enrolled=F("enrolled") + sum(n for _path, n in rows))
         audit.record(actor=actor, action="aid.enrol_batch", obj=batch, org_path=org.path,
                      data={"plan": plan.pk, "mode": mode, "enrolled": inserted, "already": batch.already,
                            "refused": refused, "fee_due": str(batch.fee_due)})
