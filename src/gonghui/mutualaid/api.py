@@ -152,8 +152,8 @@ class EnrolIn(Schema):
 
 class BatchOut(Schema):
     id: int
-    plan: int
-    org: str
+    plan: int = Field(..., alias="plan_id")
+    org: str = Field(..., alias="org.code")
     mode: str
     enrolled_on: dt.date
     asked: int
@@ -162,14 +162,6 @@ class BatchOut(Schema):
     refused: int
     fee_due: Decimal
     report: dict
-
-    @staticmethod
-    def resolve_plan(obj):
-        return obj.plan_id
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org.code
 
 
 @router.post("/enrolments", response={201: BatchOut, **ERRORS},
@@ -185,43 +177,15 @@ def enrol(request, payload: EnrolIn):
 
 class EnrolmentOut(Schema):
     id: int
-    member: int
-    name: str
-    id_number: str
-    plan: int
-    product: str
-    year: int
-    org: str
+    member: int = Field(..., alias="member_id")
+    name: str = Field(..., alias="member.name")
+    id_number: str = Field(..., alias="member.id_masked")
+    plan: int = Field(..., alias="plan_id")
+    product: str = Field(..., alias="plan.product")
+    year: int = Field(..., alias="plan.year")
+    org: str = Field(..., alias="org.code")
     enrolled_on: dt.date
     fee: Decimal
-
-    @staticmethod
-    def resolve_member(obj):
-        return obj.member_id
-
-    @staticmethod
-    def resolve_name(obj):
-        return obj.member.name
-
-    @staticmethod
-    def resolve_id_number(obj):
-        return obj.member.id_masked
-
-    @staticmethod
-    def resolve_plan(obj):
-        return obj.plan_id
-
-    @staticmethod
-    def resolve_product(obj):
-        return obj.plan.product
-
-    @staticmethod
-    def resolve_year(obj):
-        return obj.plan.year
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org.code
 
 
 class EnrolmentPage(Schema):
@@ -314,7 +278,7 @@ def settlements_receive(request, payload: SettlementsIn):
 
 class FeedOut(Schema):
     id: int
-    org: str
+    org: str = Field(..., alias="org.code")
     source: str
     filename: str
     status: str
@@ -329,10 +293,6 @@ class FeedOut(Schema):
     report: dict
     created_at: dt.datetime
     finished_at: dt.datetime | None
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org.code
 
     @staticmethod
     def resolve_reasons(obj):
@@ -364,12 +324,12 @@ class ClaimIn(Schema):
 
 class ClaimOut(Schema):
     id: int
-    member: int
-    plan: int
-    org: str
+    member: int = Field(..., alias="member_id")
+    plan: int = Field(..., alias="plan_id")
+    org: str = Field(..., alias="org.code")
     relation: str
     patient_name: str
-    patient_id_number: str
+    patient_id_number: str = Field(..., alias="patient_masked")
     hospital: str
     admitted_on: dt.date
     discharged_on: dt.date
@@ -384,22 +344,6 @@ class ClaimOut(Schema):
     filed_at: dt.datetime
     reviewed_at: dt.datetime | None
     payout: int | None = None
-
-    @staticmethod
-    def resolve_member(obj):
-        return obj.member_id
-
-    @staticmethod
-    def resolve_plan(obj):
-        return obj.plan_id
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org.code
-
-    @staticmethod
-    def resolve_patient_id_number(obj):
-        return obj.patient_masked
 
     @staticmethod
     def resolve_documents(obj):
@@ -492,15 +436,15 @@ def claim_refuse(request, claim_id: int, payload: RefuseIn):
 
 class PayoutOut(Schema):
     id: int
-    member: int
-    name: str
-    id_number: str
-    plan: int
+    member: int = Field(..., alias="member_id")
+    name: str = Field(..., alias="member.name")
+    id_number: str = Field(..., alias="member.id_masked")
+    plan: int = Field(..., alias="plan_id")
     product: str
     org_path: str
     source: Literal["settlement", "claim"]
     settlement_id: str | None
-    claim: int | None
+    claim: int | None = Field(..., alias="claim_id")
     self_pay_in: Decimal
     paid_before: Decimal
     amount: Decimal
@@ -509,32 +453,12 @@ class PayoutOut(Schema):
     paid_on: dt.date | None
 
     @staticmethod
-    def resolve_member(obj):
-        return obj.member_id
-
-    @staticmethod
-    def resolve_name(obj):
-        return obj.member.name
-
-    @staticmethod
-    def resolve_id_number(obj):
-        return obj.member.id_masked
-
-    @staticmethod
-    def resolve_plan(obj):
-        return obj.plan_id
-
-    @staticmethod
     def resolve_source(obj):
         return "settlement" if obj.settlement_id else "claim"
 
     @staticmethod
     def resolve_settlement_id(obj):
         return obj.settlement.settlement_id if obj.settlement_id else None
-
-    @staticmethod
-    def resolve_claim(obj):
-        return obj.claim_id
 
 
 class PayoutDetailOut(PayoutOut):
@@ -592,25 +516,17 @@ class PaymentBatchIn(Schema):
 
 class PaymentBatchOut(Schema):
     id: int
-    org: str
+    org: str = Field(..., alias="org.code")
     status: str
     lines: int
     total: Decimal
-    retry_of: int | None
+    retry_of: int | None = Field(..., alias="retry_of_id")
     idempotency_key: str
     created_at: dt.datetime
     closed_at: dt.datetime | None
     paid: int
     failed: int
     pending: int
-
-    @staticmethod
-    def resolve_org(obj):
-        return obj.org.code
-
-    @staticmethod
-    def resolve_retry_of(obj):
-        return obj.retry_of_id
 
     @staticmethod
     def resolve_paid(obj):
