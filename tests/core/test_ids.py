@@ -1,6 +1,8 @@
 """ID numbers (GB 11643) and credit codes (GB 32100): property tests over generated numbers."""
 
 import datetime as dt
+import re
+import unicodedata
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -17,12 +19,16 @@ from gonghui.core.ids import (
     luhn_check_digit,
     make_credit_code,
     make_id_number,
+    normalise,
     mask_id_number,
     mask_phone,
     parse_credit_code,
     parse_id_number,
     parse_phone,
+    quick_id_facts,
+    quick_phone,
 )
+from gonghui.core.ids import _parse_id_number_fully, _parse_phone_fully  # the paths without their fast path
 
 TODAY = timezone.localdate()
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
@@ -173,6 +179,74 @@ def test_the_check_character_follows_the_standard_example():
 
 def test_the_masked_form_hides_birth_date_and_keeps_region_and_last_four():
     assert mask_id_number("11010519491231002X") == "110105********002X"
+
+
+# --- the fast path for plain ID numbers agrees with the full parser -----------------------
+
+# Near misses as well as valid numbers: any province code, impossible and future dates, any check
+# character, lower-case x, a space, a full-width digit, one character too many or too few.
+near_misses = st.builds(
+    lambda region, date, sequence, check: f"{region}{date}{sequence}{check}",
+    st.text("0123456789", min_size=6, max_size=6) | regions,
+    st.text("0123456789", min_size=8, max_size=8) | births.map(lambda d: f"{d:%Y%m%d}")
+    | st.dates(min_value=TODAY, max_value=dt.date(2200, 1, 1)).map(lambda d: f"{d:%Y%m%d}"),
+    st.text("0123456789", min_size=3, max_size=3),
+    st.sampled_from(list("0123456789Xx") + [" ", "１", "", "12", "Ｘ"]),
+)
+id_like = id_numbers | near_misses | st.text("0123456789Xx ", min_size=17, max_size=19)
+QUICK_TODAYS = st.sampled_from([TODAY, dt.date(2000, 1, 1), dt.date(1990, 6, 15)])
+
+
+def full_parse(raw, today):
+    try:
+        return _parse_id_number_fully(raw, today=today)
+    except ValidationError:
+        return None
+
+
+@settings(max_examples=2000, deadline=None)
+@given(raw=id_like, today=QUICK_TODAYS)
+def test_the_quick_id_path_accepts_exactly_the_plain_valid_numbers_with_the_same_facts(raw, today):
+    quick, full = quick_id_facts(raw, today), full_parse(raw, today)
+    if full is not None and full.number == raw:  # valid and already in its plain form
+        assert quick == (full.birth_date, full.sex)
+    else:
+        assert quick is None
+    if full is None:
+        given_reason = refusal(lambda r: parse_id_number(r, today=today), raw)
+        full_reason = refusal(lambda r: _parse_id_number_fully(r, today=today), raw)
+        assert (given_reason.code, given_reason.messages) == (full_reason.code, full_reason.messages)
+    else:
+        assert parse_id_number(raw, today=today) == full
+
+
+@settings(max_examples=300, deadline=None)
+@given(first17=st.text("0123456789", min_size=17, max_size=17))
+def test_the_quick_check_character_is_the_standard_one(first17):
+    check = id_check_char(first17)
+    number = first17 + check
+    accepted = {c for c in "0123456789X" if quick_id_facts(first17 + c, dt.date(9999, 1, 1)) is not None}
+    assert accepted == ({check} if full_parse(number, dt.date(9999, 1, 1)) else set())
+
+
+@settings(max_examples=1000, deadline=None)
+@given(raw=st.text("0123456789+- １", min_size=9, max_size=15) | st.from_regex(r"1[0-9]{10}", fullmatch=True))
+def test_the_quick_phone_path_agrees_with_the_full_parser(raw):
+    try:
+        full = _parse_phone_fully(raw)
+    except ValidationError:
+        full = None
+    assert quick_phone(raw) == (full == raw)
+    if full is None:
+        assert refusal(parse_phone, raw).code == "phone_invalid"
+    else:
+        assert parse_phone(raw) == full
+
+
+@settings(max_examples=500, deadline=None)
+@given(raw=st.text(st.characters(max_codepoint=127)) | st.text())
+def test_normalising_folds_full_width_drops_spaces_and_upper_cases(raw):
+    assert normalise(raw) == re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).upper()
 
 
 # --- credit codes -------------------------------------------------------------------------
