@@ -1,9 +1,12 @@
 """Personal data at rest: never in plain text anywhere, bound to its row, readable after a key rotation."""
 
 import base64
+import hashlib
+import hmac
 import io
 import logging
 import os
+import threading
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -257,3 +260,69 @@ def test_the_rotate_command_moves_account_mobiles_and_join_applications_too(tree
         phone = applicant.phone
         phone.refresh_from_db()
         assert pii.decrypt(phone.phone_cipher, key_id="k2", bound_to=phone.phone_hash) == PHONE
+
+
+# --- the fast forms: the same stored values as the plain HMAC and AES-GCM ---------------------
+
+
+@pytest.mark.parametrize("key_bytes", [32, 64, 65, 100])  # around SHA-256's block: longer keys are hashed first
+def test_the_hash_is_the_standard_hmac_sha256_of_kind_and_value(key_bytes, clear_keys):
+    key = os.urandom(key_bytes)
+    with override_settings(PII_HMAC_KEY=base64.urlsafe_b64encode(key).decode(), PII_ENCRYPTION_KEYS=K1):
+        for kind, value in (("id", ID_NUMBER), ("phone", PHONE), ("id", "")):
+            expected = hmac.new(key, f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()
+            assert pii.digest(kind, value) == expected
+            assert pii.protect(kind, value, "m").hash == expected
+            assert pii.protector(kind)(value, "m").hash == expected
+
+
+def test_a_protector_stores_what_protect_stores(clear_keys):
+    with override_settings(PII_HMAC_KEY=HMAC_KEY, PII_ENCRYPTION_KEYS=f"{K2},{K1}"):
+        slow = pii.protect("phone", PHONE, "139****4321")
+        fast = pii.protector("phone")(PHONE, "139****4321")
+        assert (fast.hash, fast.masked, fast.key_id) == (slow.hash, slow.masked, slow.key_id) == (
+            pii.digest("phone", PHONE), "139****4321", "k2")
+        # nonce ‖ ciphertext ‖ tag, bound to the hash: it opens under the key id and hash only.
+        assert len(fast.cipher) == len(slow.cipher) == 12 + len(PHONE) + 16
+        assert pii.decrypt(fast.cipher, key_id="k2", bound_to=fast.hash) == PHONE
+        with pytest.raises(pii.CannotDecrypt):
+            pii.decrypt(fast.cipher, key_id="k2", bound_to=pii.digest("phone", "13900000000"))
+
+
+def test_every_encryption_gets_a_fresh_nonce_in_every_thread():
+    protect = pii.protector("id")
+    nonces: list[bytes] = []
+
+    def encrypt_many():
+        # More than one batch of nonces read from the kernel, in each thread.
+        got = [protect(ID_NUMBER, "m").cipher[:12] for _ in range(2500)]
+        got += [pii.encrypt(ID_NUMBER, bound_to="h")[0][:12] for _ in range(100)]
+        nonces.extend(got)
+
+    threads = [threading.Thread(target=encrypt_many) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    encrypt_many()
+    assert len(nonces) == 5 * 2600
+    assert len(set(nonces)) == len(nonces)
+
+
+def test_a_forked_process_does_not_reuse_the_nonces_of_its_parent():
+    pii.new_nonce()  # the parent holds a batch of nonces not yet used
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report its next nonces and leave without running anything else
+        try:
+            os.write(write_end, b"".join(pii.new_nonce() for _ in range(50)))
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        child = pipe.read()
+    os.waitpid(pid, 0)
+    parent = b"".join(pii.new_nonce() for _ in range(50))
+    assert len(child) == 50 * 12
+    child_nonces = {child[i : i + 12] for i in range(0, len(child), 12)}
+    assert not child_nonces & {parent[i : i + 12] for i in range(0, len(parent), 12)}
