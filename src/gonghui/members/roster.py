@@ -15,6 +15,7 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import pii
-from gonghui.core.ids import mask_phone, normalise, parse_id_number, parse_phone
+from gonghui.core.ids import mask_phone, normalise, parse_id_number, parse_phone, quick_id_facts, quick_phone
 from gonghui.members.models import Category
 
 # Canonical column → the headers accepted for it (compared after trimming and lower-casing).
@@ -62,6 +63,7 @@ CATEGORY_TEMPLATE_NAMES = ("货车司机", "快递员", "护工护理员", "家�
 YES = frozenset({"是", "y", "yes", "true", "1"})
 NO = frozenset({"否", "n", "no", "false", "0", ""})
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+_DATES_KEPT = 10_000  # distinct joining dates a validator remembers (a roster has a few thousand)
 MAX_KEPT_ERRORS = 100_000  # beyond this only the count grows: a report, not a copy of the file
 
 
@@ -181,12 +183,19 @@ def read_table(stream: IO[bytes], filename: str, *, header_map: Callable[[list],
             _("Column(s) missing from the header row: %(columns)s.") % {"columns": "、".join(missing)}
         )
     width = len(header)
+    keys = tuple(columns)
+    if len(keys) == 1:
+        (only,) = columns.values()
+        pick = lambda cells: (cells[only],)  # noqa: E731 - itemgetter of one index gives no tuple
+    else:
+        pick = itemgetter(*columns.values())
     for line, cells in enumerate(rows, start=2):
-        if not any(c not in (None, "") for c in cells):
+        # any() alone would also skip a row of zeros or False (Excel cells): only a row of blanks is skipped.
+        if not any(cells) and not any(c not in (None, "") for c in cells):
             continue  # blank lines are not rows
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        yield line, {key: cells[index] for key, index in columns.items()}
+        yield line, dict(zip(keys, pick(cells)))
 
 
 def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, object]]]:
@@ -220,6 +229,9 @@ class ValidRow(NamedTuple):
     joined_on: dt.date
 
 
+_new_tuple = tuple.__new__
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value).strip()
 
@@ -251,8 +263,74 @@ class RowValidator:
         self.code_exists = code_exists  # tells "outside your subtree" from "no such union"
         self.default_org = default_org
         self.today = today or timezone.localdate()
+        # For the fast path: the cells that need no cleaning, mapped to what the full path makes of them.
+        self._orgs_as_written = {code: org for code, org in orgs_by_code.items()
+                                 if code and code == code.strip().upper()}
+        if default_org is not None:  # an empty cell means the file's union
+            self._orgs_as_written[""] = default_org
+        self._flags = {flag: True for flag in YES} | {flag: False for flag in NO}
+        self._categories = {name: key for name, key in CATEGORY_BY_NAME.items() if name == name.strip()}
+        self._categories[""] = ""
+        self._dates: dict[str, dt.date] = {}  # joining dates as written → the date, valid ones only
+        self._protect_id = pii.protector("id")
+        self._protect_phone = pii.protector("phone")
 
     def __call__(self, line: int, row: dict[str, object]) -> tuple[ValidRow | None, list[RowError]]:
+        """The row's values to store, or None and every error of the row.
+
+        Most rows are clean — plain text cells, an ID number of 18 ASCII characters, a known
+        union code as it is stored — and take a fast path. Anything else (another cell type,
+        spaces or full-width characters to fold, any error) goes through ``check``, which gives
+        the same values for every row the fast path takes, and the reasons for a bad one.
+        """
+        get = row.get
+        name = get("name")
+        raw_id = get("id_number")
+        phone = get("phone")
+        code = get("org")
+        joined = get("joined_on")
+        flag = get("is_new_form")
+        category = get("category")
+        if (type(name) is not str or type(raw_id) is not str
+                or not (type(phone) is str or phone is None) or not (type(code) is str or code is None)
+                or not (type(flag) is str or flag is None) or not (type(category) is str or category is None)):
+            return self.check(line, row)
+        name = " ".join(name.split())
+        facts = quick_id_facts(raw_id, self.today)
+        org = self._orgs_as_written.get(code or "")
+        is_new_form = self._flags.get(flag or "")
+        category = self._categories.get(category or "")
+        if not name or len(name) > 50 or facts is None or org is None or is_new_form is None or category is None:
+            return self.check(line, row)
+        if phone and not quick_phone(phone):
+            return self.check(line, row)
+        if joined is None or joined == "":
+            joined = self.today
+        elif type(joined) is str:
+            joined_on = self._dates.get(joined)
+            if joined_on is None:
+                try:
+                    joined_on = _parse_date(joined)
+                except ValueError:
+                    return self.check(line, row)
+                if joined_on > self.today:
+                    return self.check(line, row)
+                if len(self._dates) < _DATES_KEPT:
+                    self._dates[joined] = joined_on
+            joined = joined_on
+        elif type(joined) is dt.datetime and joined.date() <= self.today:  # an Excel date cell
+            joined = joined.date()
+        else:
+            return self.check(line, row)
+        ident = self._protect_id(raw_id, f"{raw_id[:6]}********{raw_id[-4:]}")
+        if phone:
+            phone = self._protect_phone(phone, f"{phone[:3]}****{phone[-4:]}")
+        # The tuple made directly: ValidRow(...) would add a Python call to each row.
+        return _new_tuple(ValidRow, (line, name, org, ident, facts[0], facts[1], raw_id[:6], phone or None,
+                                     category, is_new_form, joined)), []
+
+    def check(self, line: int, row: dict[str, object]) -> tuple[ValidRow | None, list[RowError]]:
+        """Every check, one after the other, for any row: what ``__call__`` does for the unusual ones."""
         errors: list[RowError] = []
         name = " ".join(_text(row.get("name")).split())
 
@@ -272,7 +350,7 @@ class RowValidator:
         except ValidationError as exc:
             bad("id_number", exc.error_list[0].code or "id_invalid", exc.messages[0])
         else:
-            ident = pii.protect("id", info.number, info.masked)
+            ident = self._protect_id(info.number, info.masked)
 
         phone = None
         raw_phone = _text(row.get("phone"))
@@ -282,7 +360,7 @@ class RowValidator:
             except ValidationError as exc:
                 bad("phone", "phone_invalid", exc.messages[0])
             else:
-                phone = pii.protect("phone", number, mask_phone(number))
+                phone = self._protect_phone(number, mask_phone(number))
 
         org = self._org(_text(row.get("org")).upper(), bad)
 
