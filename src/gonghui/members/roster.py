@@ -15,7 +15,6 @@ import datetime as dt
 import io
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 from typing import IO, NamedTuple
 
@@ -183,19 +182,13 @@ def read_table(stream: IO[bytes], filename: str, *, header_map: Callable[[list],
             _("Column(s) missing from the header row: %(columns)s.") % {"columns": "、".join(missing)}
         )
     width = len(header)
-    keys = tuple(columns)
-    if len(keys) == 1:
-        (only,) = columns.values()
-        pick = lambda cells: (cells[only],)  # noqa: E731 - itemgetter of one index gives no tuple
-    else:
-        pick = itemgetter(*columns.values())
     for line, cells in enumerate(rows, start=2):
         # any() alone would also skip a row of zeros or False (Excel cells): only a row of blanks is skipped.
         if not any(cells) and not any(c not in (None, "") for c in cells):
             continue  # blank lines are not rows
         if len(cells) < width:
             cells = list(cells) + [None] * (width - len(cells))
-        yield line, dict(zip(keys, pick(cells)))
+        yield line, {key: cells[index] for key, index in columns.items()}
 
 
 def read_rows(stream: IO[bytes], filename: str) -> Iterator[tuple[int, dict[str, object]]]:
