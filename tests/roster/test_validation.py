@@ -158,3 +158,11 @@ def test_line_numbers_count_the_header_and_blank_lines(filename):
     else:
         stream = io.BytesIO("\n".join(",".join(c or "" for c in line) for line in lines).encode())
     assert [line for line, _ in read_rows(stream, filename)] == [2, 4]
+
+
+def test_the_validation_benchmark_reads_validates_and_protects_every_row():
+    from gonghui.bench.imports import validate_rate
+
+    figures = validate_rate(rows=4_100, repeat=1)  # three chunks, the last one short
+    assert figures["rows"] == 4_100
+    assert all(figures[key] > 0 for key in ("read_us", "protect_us", "total_us", "read_and_total_us"))
