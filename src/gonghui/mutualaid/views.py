@@ -447,17 +447,35 @@ def enrol_batch_page(request, pk: int):
 
 @staff_required
 def enrolment_list_page(request):
+    """One plan year's enrolments in the union's subtree (the newest with enrolments unless the
+    user picks one), searchable, counted, in keyset pages (see selectors.enrolment_page)."""
     org = _org(request)
-    plans = list(selectors.plan_list())
-    form = EnrolmentFilter(request.GET or None, plans=plans)
+    plans = selectors.enrolment_plans()
+    data = request.GET.copy()
+    for key in ("after", "before", "last", "page"):
+        data.pop(key, None)
+    if not data.get("plan"):
+        default = selectors.enrolment_default_plan(user=request.user, org=org, plans=plans)
+        if default is not None:
+            data["plan"] = str(default.pk)
+    form = EnrolmentFilter(data, plans=plans)
+    form.fields["plan"].choices = [(p.pk, str(p)) for p in plans]  # one plan year at a time
     plan, text = None, ""
     if form.is_valid():
         plan = next((p for p in plans if p.pk == form.cleaned_data["plan"]), None)
         text = form.cleaned_data["q"]
-    page = _paged(request, selectors.enrolment_list(user=request.user, org=org, plan=plan, text=text))
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"org": org, "form": form, "page": page, "plan": plan, "query": query.urlencode(),
+    page, count, more, bad_cursor = None, 0, False, False
+    if plan is not None:
+        raw_after, raw_before = request.GET.get("after"), request.GET.get("before")
+        after, before = selectors.parse_cursor(raw_after), selectors.parse_cursor(raw_before)
+        bad_cursor = bool((raw_after and after is None) or (raw_before and before is None))
+        page = selectors.enrolment_page(user=request.user, org=org, plan=plan, text=text, after=after,
+                                        before=None if after else before,
+                                        last=not (after or before) and request.GET.get("last") == "1",
+                                        size=settings.PAGE_SIZE)
+        count, more = selectors.enrolment_count(user=request.user, org=org, plan=plan, text=text)
+    context = {"org": org, "form": form, "page": page, "plan": plan, "count": count, "count_more": more,
+               "bad_cursor": bad_cursor, "query": data.urlencode(),
                "batches": selectors.enrolment_batches(user=request.user, org=org, limit=10),
                "open_plans": selectors.plans_open(), "may_manage": can(request, Perm.MANAGE, org.path)}
     return _page(request, "mutualaid/staff/enrolments.html", context, org=org, tab="enrolments")
