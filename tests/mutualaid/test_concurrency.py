@@ -139,3 +139,75 @@ def test_two_payment_batches_made_at_once_never_hold_the_same_payout(union):
     assert PaymentLine.objects.count() == 5
     assert PaymentLine.objects.values("payout").distinct().count() == 5
     assert all(not isinstance(r, Exception) or isinstance(r, ValidationError) for r in results), results
+
+
+def test_worker_threads_of_one_run_price_each_record_once_in_each_persons_order(union):
+    city, district, enterprise, plan = union
+    numbers = [valid_id_number() for _ in range(40)]
+    for n in numbers:
+        make_member(enterprise, id_number=n)
+    services.enrol_batch(actor=system_user(), plan=plan, org=city, on=jan1())
+    feed = SettlementFeed.objects.create(org=city, org_path=city.path, source="api")
+    rows = [record(n, self_pay_in=f"{9000 + 1000 * k}", days_ago=3 + 10 * k, hospital=f"H{k}", total_cost="99000")
+            for n in numbers for k in range(4)]
+    feeds.receive(feed=feed, records=enumerate(rows, start=1))
+    result = pricing.price_received(feed_id=feed.pk, chunk=7, workers=3)  # people straddle the chunks
+    assert result.records == len(rows) == Payout.objects.count()
+    assert not SettlementRecord.objects.filter(status=SettlementStatus.RECEIVED).exists()
+    # Each person's stays were priced one after the other, in discharge order, against the yearly cap.
+    rule = pricing.rules.Rule.of(plan)
+    for person in Ledger.objects.values_list("person_hash", flat=True):
+        paid = Decimal(0)
+        for p in Payout.objects.filter(person_hash=person).order_by("settlement__discharged_on"):
+            assert (p.paid_before, p.amount) == (paid, pricing.rules.payout_amount(rule, p.self_pay_in, paid))
+            paid += p.amount
+        assert Ledger.objects.get(person_hash=person).paid_total == paid
+    assert activity.rebuild([SOURCE]) == 0
+
+
+def test_a_ledger_created_by_another_transaction_meanwhile_makes_the_chunk_price_again(union):
+    """The engine prices a person it found without a ledger; a claim review creates that ledger and
+    pays first: the engine's chunk is taken again and prices against what the review paid."""
+    city, district, enterprise, plan = union
+    number = valid_id_number()
+    member = make_member(enterprise, id_number=number)
+    services.enrol_member(actor=system_user(), plan=plan, member=member, on=jan1())
+    feed = SettlementFeed.objects.create(org=city, org_path=city.path, source="api")
+    feeds.receive(feed=feed, records=enumerate([record(number, self_pay_in="30000", days_ago=3, total_cost="99000")], start=1))
+    holding, release = threading.Event(), threading.Event()
+
+    def review_pays_first():
+        from django.db import transaction
+
+        with transaction.atomic():
+            ledger = services.ledger_lock(plan=plan, person_hash=member.id_hash, member_id=member.pk)
+            Ledger.objects.filter(pk=ledger.pk).update(paid_total=Decimal("12000.00"), payouts=1)
+            holding.set()
+            release.wait(timeout=20)
+        return "committed"
+
+    def engine():
+        holding.wait(timeout=20)
+        return pricing.price_received(feed_id=feed.pk)
+
+    def release_when_engine_waits():
+        holding.wait(timeout=20)
+        # The engine found no committed ledger, priced with nothing paid, and now waits on the
+        # review's uncommitted row at its insert: let the review commit.
+        for _ in range(200):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                               "AND query LIKE 'INSERT INTO mutualaid_ledger%%'")
+                if cursor.fetchone()[0]:
+                    break
+            threading.Event().wait(0.05)
+        release.set()
+
+    results = together([review_pays_first, engine, release_when_engine_waits])
+    assert results[0] == "committed" and isinstance(results[1], pricing.PricingResult), results
+    assert list(SettlementRecord.objects.values_list("status", "reason_code")) == [("priced", "")], results[1]
+    payout = Payout.objects.get()
+    assert payout.paid_before == Decimal("12000.00")  # read again under the lock after the retry
+    assert payout.amount == pricing.rules.payout_amount(pricing.rules.Rule.of(plan), payout.self_pay_in,
+                                                        Decimal("12000.00"))
+    assert Ledger.objects.get().paid_total == Decimal("12000.00") + payout.amount <= plan.yearly_cap

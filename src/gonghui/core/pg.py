@@ -18,14 +18,14 @@ def cursor():
     return psycopg.Cursor(connection.connection)
 
 
-def rows(sql: str, params: list) -> list[tuple]:
+def rows(sql: str, params: list | None = None) -> list[tuple]:
     """Run ``sql`` (``%s`` placeholders, sent as binary parameters) and return its rows."""
     with cursor() as c:
         c.execute(sql.replace("%s", "%b"), params)
         return c.fetchall()
 
 
-def execute(sql: str, params: list) -> int:
+def execute(sql: str, params: list | None = None) -> int:
     """Run ``sql`` as :func:`rows` does; return the row count."""
     with cursor() as c:
         c.execute(sql.replace("%s", "%b"), params)

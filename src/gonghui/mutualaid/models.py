@@ -142,7 +142,9 @@ class Ledger(models.Model):
 
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+")
     person_hash = models.CharField(max_length=64)
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+")
+    # Whose ledger it is, for reading: the key is (plan, person_hash). No database constraint: the
+    # pricing engine creates a million ledgers a run, and the check would lock each member's row.
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="+", db_constraint=False)
     paid_total = models.DecimalField(default=0, **MONEY)
     payouts = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
@@ -351,12 +353,15 @@ class Payout(models.Model):
     claim = models.OneToOneField(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="payout")
     # A million payouts are written per batch: no index beyond those the reads use ((member, day) serves
     # the member's own list; enrolments and plans are never deleted once paid from).
+    # ``member`` and ``plan`` are the enrolment's, copied for the reads: the database enforces them
+    # through ``enrolment`` (its own keys to member and plan, all PROTECT), not twice more per row
+    # (each check at commit locks the referenced row: a million member rows per pricing run).
     member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="aid_payouts",
-                               db_index=False)
+                               db_index=False, db_constraint=False)
     # Indexed: without it, deleting enrolments (demo replace, clean-ups) checks the key against the
     # whole payout table once per enrolment.
     enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+")
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+", db_index=False)
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     org_path = models.CharField(max_length=255)  # the enrolment's union
     person_hash = models.CharField(max_length=64)
     product = models.CharField(max_length=20, choices=Product.choices)

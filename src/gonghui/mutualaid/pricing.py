@@ -116,13 +116,15 @@ def price_received(*, feed_id: int | None = None, chunk: int = CHUNK, on: dt.dat
     ``workers`` > 1 runs that many engine loops in threads, each with its own database connection
     (PostgreSQL only, and only when called outside a transaction: threads cannot see a caller's
     uncommitted rows). One worker's Python runs while another's statements run in the database.
+    Each thread takes the people of its own range of ID hashes, so a person's stays are priced in
+    discharge order by one worker, as with a single one.
     """
     started = time.monotonic()
     shared = _Shared(progress)
     day = on or timezone.localdate()
     work = dict(feed_id=feed_id, chunk=chunk, day=day, actor=actor, audit_chunks=audit_chunks, shared=shared)
     if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
-        _in_threads(workers, work)
+        _in_threads([dict(work, people=people) for people in hash_ranges(workers)])
     else:
         _run(**work)
     shared.total.seconds = time.monotonic() - started
@@ -144,10 +146,17 @@ class _Shared:
                 self.progress(self.total)
 
 
-def _in_threads(workers: int, work: dict) -> None:
+def hash_ranges(n: int) -> list[tuple[str, str | None]]:
+    """``n`` contiguous ranges of (lower-case hex) ID hashes, [low, high), the last one open."""
+    digits = "0123456789abcdef"
+    bounds = [digits[len(digits) * i // n] for i in range(n)]
+    return [(low, bounds[i + 1] if i + 1 < n else None) for i, low in enumerate(bounds)]
+
+
+def _in_threads(works: list[dict]) -> None:
     errors: list[BaseException] = []
 
-    def loop():
+    def loop(work):
         try:
             _run(**work)
         except BaseException as exc:  # reported to the caller below
@@ -155,7 +164,7 @@ def _in_threads(workers: int, work: dict) -> None:
         finally:
             connections.close_all()  # this thread's connection
 
-    threads = [threading.Thread(target=loop, name=f"aid-pricing-{i}") for i in range(workers)]
+    threads = [threading.Thread(target=loop, args=(work,), name=f"aid-pricing-{i}") for i, work in enumerate(works)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -164,7 +173,7 @@ def _in_threads(workers: int, work: dict) -> None:
         raise errors[0]
 
 
-def _run(*, feed_id, chunk, day, actor, audit_chunks, shared: _Shared) -> None:
+def _run(*, feed_id, chunk, day, actor, audit_chunks, shared: _Shared, people=None) -> None:
     """One worker: chunks until none is left. A chunk that met another worker's fresh ledger row, or
     a deadlock, is rolled back and taken again (its records are still ``received``)."""
     plans = _Plans()
@@ -174,7 +183,7 @@ def _run(*, feed_id, chunk, day, actor, audit_chunks, shared: _Shared) -> None:
         try:
             with transaction.atomic():
                 part = _price_chunk(q, feed_id=feed_id, chunk=chunk, day=day, plans=plans, actor=actor,
-                                    audit_chunk=audit_chunks)
+                                    audit_chunk=audit_chunks, people=people)
         except (_Retry, OperationalError) as exc:
             if isinstance(exc, OperationalError) and _sqlstate(exc) not in RETRY_STATES:
                 raise
@@ -203,12 +212,17 @@ def _sqlstate(exc: BaseException) -> str | None:
 class _Queries:
     """The chunk's set queries, portable (IN lists, multi-row VALUES): SQLite and the tests."""
 
-    def take(self, feed_id: int | None, chunk: int) -> list[tuple]:
+    def take(self, feed_id: int | None, chunk: int, people: tuple[str, str | None] | None = None) -> list[tuple]:
         """Up to ``chunk`` received records in person order, locked (PostgreSQL skips locked ones):
-        (id, id_hash, product, hospital, admitted_on, discharged_on, self_pay_in, feed_id, member_id)."""
+        (id, id_hash, product, hospital, admitted_on, discharged_on, self_pay_in, feed_id, member_id).
+        ``people``: only ID hashes in [low, high) (high None: no bound)."""
         qs = SettlementRecord.objects.filter(status=SettlementStatus.RECEIVED)
         if feed_id is not None:
             qs = qs.filter(feed_id=feed_id)
+        if people is not None:
+            qs = qs.filter(id_hash__gte=people[0])
+            if people[1] is not None:
+                qs = qs.filter(id_hash__lt=people[1])
         if connection.features.has_select_for_update_skip_locked:
             qs = qs.select_for_update(skip_locked=True)
         rows = list(qs.order_by("id_hash", "discharged_on", "settlement_id").values_list(
@@ -218,10 +232,12 @@ class _Queries:
             member_of.update((h, pk) for pk, h in Member.objects.filter(id_hash__in=part).values_list("pk", "id_hash"))
         return [(*r, member_of.get(r[1])) for r in rows]
 
-    def enrolments(self, member_ids: list[int], products: list[str]) -> list[tuple]:
+    def enrolments(self, member_ids: list[int], plan_ids: list[int]) -> list[tuple]:
         out: list[tuple] = []
+        if not plan_ids:
+            return out
         for part in _in_parts(member_ids):
-            out.extend(Enrolment.objects.filter(member_id__in=part, plan__product__in=products).values_list(
+            out.extend(Enrolment.objects.filter(member_id__in=part, plan_id__in=plan_ids).values_list(
                 "id", "member_id", "plan_id", "org_path", "enrolled_on", "plan__product", "plan__cover_start",
                 "plan__cover_end"))
         return out
@@ -268,6 +284,12 @@ class _Queries:
             SettlementRecord.objects.filter(pk__in=part, status=SettlementStatus.RECEIVED).update(
                 status=status, reason_code=code, priced_at=now)
 
+    def set_statuses(self, priced_ids: list[int], rejected: dict[str, list[int]], now) -> None:
+        """Priced records, and rejected ones with their reason code."""
+        self.set_status(priced_ids, SettlementStatus.PRICED, "", now)
+        for code, ids in sorted(rejected.items()):
+            self.set_status(ids, SettlementStatus.REJECTED, code, now)
+
     def create_ledgers(self, rows: list[tuple], now) -> int:
         """New ledger rows (plan, person_hash, member, paid_total, payouts); returns how many were
         created (fewer when another transaction created some of them meanwhile)."""
@@ -298,56 +320,99 @@ class _Queries:
 
 
 class _PgQueries(_Queries):
-    """The same on PostgreSQL: one statement per step with one array parameter per column
-    (``= ANY(%s)``, ``unnest(%s, %s, …)``) sent in binary, and payouts by binary COPY."""
+    """The same on PostgreSQL, without sending the chunk back and forth: the records taken are kept
+    in a temporary table (``aid_chunk``, emptied at commit) that the later steps join; payouts and
+    new ledgers go in by binary COPY; the few remaining lists are binary array parameters."""
 
-    def take(self, feed_id, chunk):
+    CHUNK_TABLE = "aid_chunk"
+    LEDGER_TABLE = "aid_new_ledger"
+
+    def _temp_tables(self) -> None:
+        pg.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.CHUNK_TABLE} (id bigint, id_hash text, product text, "
+            "hospital text, admitted_on date, discharged_on date, self_pay_in numeric, feed_id bigint, "
+            "member_id bigint, settlement_id text) ON COMMIT DELETE ROWS")
+        pg.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {self.LEDGER_TABLE} (plan_id bigint, person_hash text, member_id bigint, "
+            "paid_total numeric, payouts integer) ON COMMIT DELETE ROWS")
+        # Emptied at commit; also here, for chunks run inside a caller's transaction (savepoints).
+        pg.execute(f"TRUNCATE {self.CHUNK_TABLE}, {self.LEDGER_TABLE}")
+
+    # The lookups below probe unique indexes once per person of the chunk through LATERAL joins: the
+    # plan's shape is fixed, whatever the (often stale) statistics of rows written during the run
+    # say. A planner told "no ledger rows for this plan yet" would otherwise scan the chunk once per
+    # ledger row (quadratic).
+
+    def take(self, feed_id, chunk, people=None):
+        self._temp_tables()
         r, m = SettlementRecord._meta.db_table, Member._meta.db_table
         where, params = "status = %s", [SettlementStatus.RECEIVED]
         if feed_id is not None:
             where, params = where + " AND feed_id = %s", params + [feed_id]
+        if people is not None:
+            where, params = where + " AND id_hash >= %s", params + [people[0]]
+            if people[1] is not None:
+                where, params = where + " AND id_hash < %s", params + [people[1]]
+        pg.execute(
+            f"INSERT INTO {self.CHUNK_TABLE} SELECT t.id, t.id_hash, t.product, t.hospital, t.admitted_on, "
+            "t.discharged_on, t.self_pay_in, t.feed_id, m.id, t.settlement_id FROM ("
+            f"SELECT id, id_hash, product, hospital, admitted_on, discharged_on, self_pay_in, feed_id, settlement_id "
+            f"FROM {r} WHERE {where} ORDER BY id_hash, discharged_on, settlement_id LIMIT %s FOR UPDATE SKIP LOCKED"
+            f") t LEFT JOIN LATERAL (SELECT id FROM {m} WHERE id_hash = t.id_hash) m ON true", params + [chunk])
         return pg.rows(
-            f"WITH t AS (SELECT id, id_hash, product, hospital, admitted_on, discharged_on, self_pay_in, feed_id, "
-            f"settlement_id FROM {r} WHERE {where} ORDER BY id_hash, discharged_on, settlement_id LIMIT %s "
-            "FOR UPDATE SKIP LOCKED) "
-            "SELECT t.id, t.id_hash, t.product, t.hospital, t.admitted_on, t.discharged_on, t.self_pay_in, t.feed_id, "
-            f"m.id FROM t LEFT JOIN {m} m ON m.id_hash = t.id_hash "
-            "ORDER BY t.id_hash, t.discharged_on, t.settlement_id", params + [chunk])
+            "SELECT id, id_hash, product, hospital, admitted_on, discharged_on, self_pay_in, feed_id, member_id "
+            f"FROM {self.CHUNK_TABLE} ORDER BY id_hash, discharged_on, settlement_id")
 
-    def enrolments(self, member_ids, products):
+    def enrolments(self, member_ids, plan_ids):
+        if not plan_ids:
+            return []
         e, p = Enrolment._meta.db_table, Plan._meta.db_table
         return pg.rows(
-            f"SELECT e.id, e.member_id, e.plan_id, e.org_path, e.enrolled_on, p.product, p.cover_start, p.cover_end "
-            f"FROM {e} e JOIN {p} p ON p.id = e.plan_id WHERE e.member_id = ANY(%s) AND p.product = ANY(%s)",
-            [member_ids, products])
+            "SELECT x.* FROM (SELECT DISTINCT member_id FROM "
+            f"{self.CHUNK_TABLE} WHERE member_id IS NOT NULL) c CROSS JOIN LATERAL ("
+            "SELECT e.id, e.member_id, e.plan_id, e.org_path, e.enrolled_on, p.product, p.cover_start, p.cover_end "
+            f"FROM {e} e JOIN {p} p ON p.id = e.plan_id WHERE e.member_id = c.member_id AND e.plan_id = ANY(%s)) x",
+            [plan_ids])
 
     def lock_ledgers(self, wanted):
-        keys = sorted(wanted)
+        # Found by key, then locked by id in one order (and read again under the lock: another
+        # worker may have changed them in between; one created meanwhile makes this chunk retry).
+        table = Ledger._meta.db_table
+        found = pg.rows(
+            f"SELECT x.id FROM (SELECT DISTINCT id_hash FROM {self.CHUNK_TABLE}) c "
+            "CROSS JOIN unnest(%s::bigint[]) AS p(plan_id) "
+            f"CROSS JOIN LATERAL (SELECT id FROM {table} l WHERE l.plan_id = p.plan_id AND l.person_hash = c.id_hash) x",
+            [sorted({p for p, _h in wanted})])
+        if not found:
+            return {}
         rows = pg.rows(
-            f"SELECT l.id, l.plan_id, l.person_hash, l.paid_total, l.payouts FROM {Ledger._meta.db_table} l "
-            "JOIN unnest(%s::bigint[], %s::text[]) AS v(p, h) ON l.plan_id = v.p AND l.person_hash = v.h "
-            "ORDER BY l.id FOR UPDATE OF l",
-            [[k[0] for k in keys], [k[1] for k in keys]])
-        return {(plan_id, h): [pk, paid, n] for pk, plan_id, h, paid, n in rows}
+            f"SELECT id, plan_id, person_hash, paid_total, payouts FROM {table} WHERE id = ANY(%s) "
+            "ORDER BY id FOR UPDATE", [[i for (i,) in found]])
+        return {(plan_id, h): [pk, paid, n] for pk, plan_id, h, paid, n in rows if (plan_id, h) in wanted}
 
     def priced_stays(self, hashes):
+        r = SettlementRecord._meta.db_table
         return set(pg.rows(
-            f"SELECT id_hash, product, hospital, admitted_on, discharged_on FROM {SettlementRecord._meta.db_table} "
-            "WHERE id_hash = ANY(%s) AND status = %s", [hashes, SettlementStatus.PRICED]))
+            f"SELECT x.* FROM (SELECT DISTINCT id_hash FROM {self.CHUNK_TABLE}) c CROSS JOIN LATERAL ("
+            f"SELECT id_hash, product, hospital, admitted_on, discharged_on FROM {r} "
+            "WHERE id_hash = c.id_hash AND status = %s) x", [SettlementStatus.PRICED]))
+
+    def _copy(self, table: str, columns, types, rows) -> None:
+        with pg.cursor() as cursor, cursor.copy(
+                f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(types)
+            for row in rows:
+                copy.write_row(row)
 
     def insert_payouts(self, payouts):
         if not payouts:
             return
         import psycopg
 
-        # Binary COPY straight into the table: no statement to build, no arrays to dump. A record
-        # that already has a payout breaks the unique settlement key and the chunk rolls back.
+        # Binary COPY straight into the table. A record that already has a payout breaks the unique
+        # settlement key and the chunk rolls back.
         try:
-            with pg.cursor() as cursor, cursor.copy(
-                    f"COPY {Payout._meta.db_table} ({', '.join(PAYOUT_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(PAYOUT_TYPES)
-                for payout in payouts:
-                    copy.write_row(payout)
+            self._copy(Payout._meta.db_table, PAYOUT_COLUMNS, PAYOUT_TYPES, payouts)
         except psycopg.errors.UniqueViolation as exc:
             raise IntegrityError("A settlement record being priced already has a payout.") from exc
 
@@ -357,12 +422,12 @@ class _PgQueries(_Queries):
             "WHERE id = ANY(%s) AND status = %s", [status, code, now, ids, SettlementStatus.RECEIVED])
 
     def create_ledgers(self, rows, now):
-        columns = list(zip(*rows))
+        self._copy(self.LEDGER_TABLE, ("plan_id", "person_hash", "member_id", "paid_total", "payouts"),
+                   ("int8", "text", "int8", "numeric", "int4"), rows)
         return pg.execute(
             f"INSERT INTO {Ledger._meta.db_table} (plan_id, person_hash, member_id, paid_total, payouts, updated_at) "
-            "SELECT p, h, m, t, n, %s FROM unnest(%s::bigint[], %s::text[], %s::bigint[], %s::numeric[], "
-            "%s::integer[]) AS v(p, h, m, t, n) ON CONFLICT (plan_id, person_hash) DO NOTHING",
-            [now, *(list(c) for c in columns)])
+            f"SELECT plan_id, person_hash, member_id, paid_total, payouts, %s FROM {self.LEDGER_TABLE} "
+            "ORDER BY plan_id, person_hash ON CONFLICT (plan_id, person_hash) DO NOTHING", [now])
 
     def update_ledgers(self, changed, now):
         columns = list(zip(*changed))
@@ -379,15 +444,19 @@ def _queries() -> _Queries:
 
 
 def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, plans: _Plans, actor,
-                 audit_chunk: bool = True) -> PricingResult:
+                 audit_chunk: bool = True, people: tuple[str, str | None] | None = None) -> PricingResult:
     result = PricingResult()
-    rows = q.take(feed_id, chunk)
+    rows = q.take(feed_id, chunk, people)
     if not rows:
         return result
     result.records, result.chunks = len(rows), 1
+    # Only plans whose cover overlaps the chunk's discharge days can cover a record or make it
+    # "not yet covered" (pick_cover): the other enrolments of these people are not read.
     products = sorted({p for r in rows for p in PRODUCT_GROUP[r[2]]})
+    plan_ids = sorted(Plan.objects.filter(product__in=products, cover_start__lte=max(r[5] for r in rows),
+                                          cover_end__gte=min(r[5] for r in rows)).values_list("pk", flat=True))
     enrolments: dict[int, list[tuple]] = defaultdict(list)
-    for e in q.enrolments(sorted({r[8] for r in rows if r[8] is not None}), products):
+    for e in q.enrolments(sorted({r[8] for r in rows if r[8] is not None}), plan_ids):
         enrolments[e[1]].append(e)
     plans.load({e[2] for es in enrolments.values() for e in es})
 
@@ -451,13 +520,10 @@ def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, 
         priced_ids.append(r[0])
 
     q.insert_payouts(payouts)
-    if priced_ids:
-        q.set_status(priced_ids, SettlementStatus.PRICED, "", now)
     by_code: dict[str, list[int]] = defaultdict(list)
     for record_id, code in outcome.items():
         by_code[code].append(record_id)
-    for code, ids in sorted(by_code.items()):
-        q.set_status(ids, SettlementStatus.REJECTED, code, now)
+    q.set_statuses(priced_ids, by_code, now)
     new = sorted((plan_id, h, v[3], v[1], v[2]) for (plan_id, h), v in ledgers.items() if v[0] is None)
     if new and q.create_ledgers(new, now) != len(new):
         raise _Retry
