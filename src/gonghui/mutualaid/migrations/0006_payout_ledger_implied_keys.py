@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('members', '0006_exportjob'),
-        ('mutualaid', '0004_payout_enrolment_index'),
+        ('mutualaid', '0005_plan_enrolled'),
     ]
 
     operations = [
