@@ -238,6 +238,9 @@ LOGGING = {
 # How many rows a list page shows.
 PAGE_SIZE = 50
 
+# Mutual aid: engine threads pricing a settlement feed (PostgreSQL; each takes its own people).
+AID_PRICING_WORKERS = env_int("AID_PRICING_WORKERS", 2)
+
 # Disputes: the monthly minimum wage where no district has its own row (disputes.MinimumWage).
 # Zhejiang's first tier, which covers Ningbo's districts, in force since 2024-01-01.
 DISPUTES_MINIMUM_WAGE = {"amount": "2490.00", "valid_from": "2024-01-01",

@@ -10,8 +10,9 @@ members are reused, so some people have several stays and their yearly cap can b
 3. N settlement records are generated into one feed (``COPY`` on PostgreSQL, ``executemany`` on
    SQLite), about 1 % of them for people who are not members (rejected ``not_a_member``); then
    ``ANALYZE``, as autovacuum would after such a load;
-4. timed: ``pricing.price_received(feed_id=…)`` — the same engine the pages and the feed task run
-   (matching, ledger locks, ``rules.price``, payouts, statuses, ledgers, statistics, audit);
+4. timed: ``pricing.price_received(feed_id=…, workers=…)`` — the same engine the pages and the feed
+   task run (matching, ledger locks, ``rules.price``, payouts, statuses, ledgers, statistics, audit),
+   with ``AID_PRICING_WORKERS`` threads (``--workers``) as the feed task uses on PostgreSQL;
 5. checked: a random sample of priced records is re-priced one by one with ``rules.price`` and the
    person's history (their earlier payouts under the plan, in the engine's order: discharge day,
    then settlement id); the amount and ``paid_before`` must equal the batch result, and each
@@ -29,6 +30,7 @@ import time
 from collections import defaultdict
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
@@ -62,9 +64,10 @@ RECORD_COLUMNS = ("settlement_id", "feed_id", "id_hash", "id_cipher", "id_masked
 
 
 def run(rows: int, *, sample: int = SAMPLE, chunk: int = pricing.CHUNK, seed: int = 20261121,
-        profile: str | None = None) -> list[Metric]:
+        profile: str | None = None, workers: int | None = None) -> list[Metric]:
     from gonghui.mutualaid.demo import insert_rows  # COPY / executemany of raw rows
 
+    workers = workers or settings.AID_PRICING_WORKERS
     root = Org.objects.filter(depth=1).order_by("path").first()
     if root is None or not Member.objects.exists():
         raise RuntimeError("No members in the database: run `gonghui demo` first.")
@@ -88,7 +91,7 @@ def run(rows: int, *, sample: int = SAMPLE, chunk: int = pricing.CHUNK, seed: in
             profiler = cProfile.Profile()
             profiler.enable()
         started = time.perf_counter()
-        result = pricing.price_received(feed_id=feed.pk, on=day, chunk=chunk)
+        result = pricing.price_received(feed_id=feed.pk, on=day, chunk=chunk, workers=workers)
         seconds = time.perf_counter() - started
         if profile:
             profiler.disable()
@@ -96,7 +99,7 @@ def run(rows: int, *, sample: int = SAMPLE, chunk: int = pricing.CHUNK, seed: in
         if result.records != rows:
             raise RuntimeError(f"the engine took {result.records} of {rows} records")
         mismatches, checked = _check_sample(plan, feed, sample, rng)
-        extra = {"rows": rows, "members": len(people), "chunk": chunk, "priced": result.priced,
+        extra = {"rows": rows, "members": len(people), "chunk": chunk, "workers": workers, "priced": result.priced,
                  "rejected": result.rejected, "reasons": {str(k): v for k, v in sorted(result.by_reason.items())},
                  "payouts": result.payouts, "amount": str(result.amount), "chunks": result.chunks,
                  "load_seconds": round(load_seconds, 2), "loadavg": round(os.getloadavg()[0], 2)}

@@ -371,7 +371,7 @@ def feed_run(*, feed_id: int) -> str:
             feed.status = FeedStatus.PRICING
             feed.save(update_fields=["rows", "stored", "repeated", "invalid", "report", "status", "upload"])
         try:
-            price_received(feed_id=feed.pk, actor=feed.created_by,
+            price_received(feed_id=feed.pk, actor=feed.created_by, workers=settings.AID_PRICING_WORKERS,
                            progress=lambda r: SettlementFeed.objects.filter(pk=feed.pk).update(progress=r.records))
         except Exception:
             logger.exception("Settlement feed %s stopped while pricing", feed.pk)

@@ -1,5 +1,6 @@
 """Background tasks of mutual aid (Django's tasks API, see settings.TASKS)."""
 
+from django.conf import settings
 from django_tasks import task
 
 from gonghui.mutualaid.feeds import feed_run
@@ -15,4 +16,4 @@ def run_feed(feed_id: int) -> str:
 @task()
 def price_pending(feed_id: int | None = None) -> int:
     """Price the records still waiting (of one feed, or all); the number of records handled."""
-    return price_received(feed_id=feed_id).records
+    return price_received(feed_id=feed_id, workers=settings.AID_PRICING_WORKERS).records
