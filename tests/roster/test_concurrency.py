@@ -36,16 +36,17 @@ def test_overlapping_rosters_imported_at_once_create_each_person_once(transactio
     shared = [valid_id_number() for _ in range(300)]
     files = [roster(union.code, shared + [valid_id_number() for _ in range(100)]) for union in unions]
 
-    # Hold both imports until each has staged its file and looked for existing members,
-    # so both see the shared people as new and race to insert them.
+    # Hold both imports until each has validated its file and is about to insert its people
+    # (on PostgreSQL they go in while the file streams), so both see the shared people as new
+    # and race to insert them.
     barrier = threading.Barrier(2, timeout=20)
-    real_write = imports._write
+    real_write = imports._PgStager._write_chunk
 
-    def write_together(cursor, actor, result):
+    def write_together(self, rows, insert):
         barrier.wait()
-        return real_write(cursor, actor, result)
+        return real_write(self, rows, insert)
 
-    monkeypatch.setattr(imports, "_write", write_together)
+    monkeypatch.setattr(imports._PgStager, "_write_chunk", write_together)
     results = run_together([lambda i=i: roster_import(actor=cadres[i], stream=io.BytesIO(files[i]),
                                                       filename=f"r{i}.csv")
                             for i in range(2)], timeout=60)

@@ -85,59 +85,137 @@ def _stage_ddl(vendor: str) -> list[str]:
     ]
 
 
+MEMBER_INSERT = """INSERT INTO members_member (id, org_id, org_path, name, id_hash, id_cipher, id_masked, birth_date,
+        sex, region_code, phone_hash, phone_cipher, phone_masked, pii_key_id, category, is_new_form, employer,
+        joined_on, left_on, status, card_number, user_id, created_at, updated_at)
+    SELECT s.id, s.org_id, s.org_path, s.name, s.id_hash, s.id_cipher, s.id_masked, s.birth_date, s.sex,
+        s.region_code, s.phone_hash, s.phone_cipher, s.phone_masked, s.pii_key_id, s.category, s.is_new_form,
+        '', s.joined_on, NULL, 'active', s.card_number, NULL, %s, %s
+    FROM {source} s {where}
+    ON CONFLICT (id_hash) DO NOTHING"""
+
+
 class _Stager:
-    """Allocates member ids and writes validated rows into the staging table, a chunk at a time."""
+    """Allocates member ids and writes validated rows into the staging table, a chunk at a time.
+
+    ``inserts`` is False: the members are inserted from the staging table once the whole file is
+    checked (``_write``)."""
+
+    inserts = False
 
     def __init__(self, cursor):
         self.cursor = cursor
-        self.vendor = connection.vendor
         self.buffer: list[ValidRow] = []
-        self.next_id = 0
-        if self.vendor != "postgresql":
-            # The IMMEDIATE transaction holds SQLite's write lock: nobody else allocates meanwhile.
-            cursor.execute(
-                "SELECT MAX(m) FROM (SELECT COALESCE(MAX(id), 0) AS m FROM members_member "
-                "UNION ALL SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'members_member')"
-            )
-            self.next_id = cursor.fetchone()[0] + 1
+        self.inserted = 0
+        # The IMMEDIATE transaction holds SQLite's write lock: nobody else allocates meanwhile.
+        cursor.execute(
+            "SELECT MAX(m) FROM (SELECT COALESCE(MAX(id), 0) AS m FROM members_member "
+            "UNION ALL SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'members_member')"
+        )
+        self.next_id = cursor.fetchone()[0] + 1
 
     def add(self, row: ValidRow) -> None:
         self.buffer.append(row)
         if len(self.buffer) >= CHUNK:
             self.flush()
 
-    def _ids(self, n: int) -> list[int]:
-        if self.vendor == "postgresql":
-            self.cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence('members_member', 'id')) FROM generate_series(1, %s)", [n]
-            )
-            return [r[0] for r in self.cursor.fetchall()]
-        ids = list(range(self.next_id, self.next_id + n))
-        self.next_id += n
-        return ids
+    def stop_inserting(self) -> None:
+        """The file will be refused: stage the rest (for the report) without inserting it."""
 
-    def flush(self) -> None:
-        if not self.buffer:
-            return
-        ids = self._ids(len(self.buffer))
-        records = (
+    @staticmethod
+    def records(rows: list[ValidRow], ids: list[int]):
+        return (
             (r.line, pk, r.name, r.org.id, r.org.path, r.id.hash, r.id.cipher, r.id.masked, r.birth_date, r.sex,
              r.region_code, r.phone.hash if r.phone else "", r.phone.cipher if r.phone else None,
              r.phone.masked if r.phone else "", r.id.key_id, r.category, r.is_new_form, r.joined_on,
              card_number_for(pk))
-            for r, pk in zip(self.buffer, ids, strict=True)
+            for r, pk in zip(rows, ids, strict=True)
         )
-        if self.vendor == "postgresql":
-            # Binary COPY with declared types: no text escaping of the ciphertexts, no type guessing.
-            sql = f"COPY {STAGE} ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)"
-            with self.cursor.cursor.copy(sql) as copy:
-                copy.set_types(STAGE_TYPES)
-                for record in records:
-                    copy.write_row(record)
-        else:
-            marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
-            self.cursor.executemany(f"INSERT INTO {STAGE} ({', '.join(STAGE_COLUMNS)}) VALUES ({marks})", list(records))
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        ids = list(range(self.next_id, self.next_id + len(self.buffer)))
+        self.next_id += len(self.buffer)
+        marks = ", ".join(["%s"] * len(STAGE_COLUMNS))
+        self.cursor.executemany(f"INSERT INTO {STAGE} ({', '.join(STAGE_COLUMNS)}) VALUES ({marks})",
+                                list(self.records(self.buffer, ids)))
         self.buffer.clear()
+
+    def close(self) -> None:
+        self.flush()
+
+
+class _PgStager(_Stager):
+    """PostgreSQL: each chunk goes to the database in a second thread while this one reads and
+    validates the next (two cores: Python on one, PostgreSQL on the other).
+
+    A chunk is copied (binary COPY) into a chunk table, its new people inserted into the member
+    table at once (``ON CONFLICT (id_hash) DO NOTHING``: people already there, or earlier in the
+    file, are left for the checks at the end), and kept in the staging table for those checks. All
+    of it is in the import's transaction: a refused file or a dry run rolls it back. Once a bad row
+    is seen in an all-or-nothing import, later chunks are only staged.
+    """
+
+    inserts = True
+    CHUNK_TABLE = f"{STAGE}_chunk"
+
+    def __init__(self, cursor):
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.cursor = cursor
+        self.buffer = []
+        self.inserted = 0
+        self.inserting = True
+        self.now = timezone.now()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roster-import")
+        self.pending = None
+        cursor.execute(f"DROP TABLE IF EXISTS {self.CHUNK_TABLE}")
+        cursor.execute(f"CREATE TEMP TABLE {self.CHUNK_TABLE} (LIKE {STAGE}) ON COMMIT DROP")
+
+    def stop_inserting(self) -> None:
+        self.inserting = False
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        self._wait()  # at most one chunk in the database while the next is validated
+        rows, self.buffer = self.buffer, []
+        self.pending = self.pool.submit(self._write_chunk, rows, self.inserting)
+
+    def _wait(self) -> None:
+        if self.pending is not None:
+            self.inserted += self.pending.result()  # re-raises the database thread's error here
+            self.pending = None
+
+    def close(self) -> None:
+        try:
+            self.flush()
+            self._wait()
+        finally:
+            self.pool.shutdown(wait=True)
+
+    def _write_chunk(self, rows: list[ValidRow], insert: bool) -> int:
+        # Runs in the pool's thread on the same psycopg connection (its own lock serialises use):
+        # the main thread does not touch the database meanwhile, except the rare union-code lookup.
+        conn = self.cursor.cursor.connection
+        with conn.cursor() as cur:
+            cur.execute("SELECT nextval(pg_get_serial_sequence('members_member', 'id')) FROM generate_series(1, %s)",
+                        [len(rows)])
+            ids = [r[0] for r in cur.fetchall()]
+            target = self.CHUNK_TABLE if insert else STAGE
+            # Binary COPY with declared types: no text escaping of the ciphertexts, no type guessing.
+            with cur.copy(f"COPY {target} ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.set_types(STAGE_TYPES)
+                for record in self.records(rows, ids):
+                    copy.write_row(record)
+            if not insert:
+                return 0
+            cur.execute(MEMBER_INSERT.format(source=self.CHUNK_TABLE, where=""), [self.now, self.now])
+            inserted = cur.rowcount
+            cur.execute(f"INSERT INTO {STAGE} SELECT * FROM {self.CHUNK_TABLE}")
+            cur.execute(f"TRUNCATE {self.CHUNK_TABLE}")
+            return inserted
 
 
 def _scope_orgs(actor) -> dict[str, OrgRef]:
@@ -172,18 +250,22 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
         with transaction.atomic(), connection.cursor() as cursor:
             for statement in _stage_ddl(connection.vendor):
                 cursor.execute(statement)
-            stager = _Stager(cursor)
-            for line, raw in read_rows(stream, filename):
-                result.rows += 1
-                row, errors = validate(line, raw)
-                if row is None:
-                    for error in errors:
-                        result.errors.add(error)
-                else:
-                    stager.add(row)
-                if progress and result.rows % CHUNK == 0:
-                    progress(result.rows)
-            stager.flush()
+            stager = _PgStager(cursor) if connection.vendor == "postgresql" else _Stager(cursor)
+            try:
+                for line, raw in read_rows(stream, filename):
+                    result.rows += 1
+                    row, errors = validate(line, raw)
+                    if row is None:
+                        for error in errors:
+                            result.errors.add(error)
+                        if not valid_only:
+                            stager.stop_inserting()  # the file will be refused
+                    else:
+                        stager.add(row)
+                    if progress and result.rows % CHUNK == 0:
+                        progress(result.rows)
+            finally:
+                stager.close()
             cursor.execute(f"CREATE INDEX {STAGE}_hash ON {STAGE} (id_hash, line)")
             if connection.vendor == "postgresql":
                 # A temporary table has no statistics until analysed, and with the default
@@ -195,7 +277,7 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
             _report_duplicates(cursor, result)
             if result.refused:
                 raise _Refused
-            _write(cursor, actor, result)
+            _write(cursor, actor, result, stager)
             if dry_run:
                 raise _Refused
             audit.record(actor=actor, action="member.import", org_path=org.path if org else "",
@@ -252,33 +334,27 @@ def _inserted_deltas(cursor) -> Counter:
     return deltas
 
 
-def _write(cursor, actor, result: ImportResult) -> None:
+def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:
     now = timezone.now()
     # People of the file already in the table: found once, then every step reads this small table.
     suffix = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
     matched = (f"SELECT s.line, s.org_id AS to_org, s.org_path AS to_path, m.id AS member_id, m.org_id AS from_org, "
-               f"m.org_path AS from_path, m.status FROM {STAGE} s JOIN members_member m ON m.id_hash = s.id_hash")
+               f"m.org_path AS from_path, m.status FROM {STAGE} s JOIN members_member m ON m.id_hash = s.id_hash "
+               "AND m.id <> s.id")
     cursor.execute(f"DROP TABLE IF EXISTS {MATCHES}")
     cursor.execute(f"CREATE TEMP TABLE {MATCHES}{suffix} AS {matched}")
     cursor.execute(f"CREATE INDEX {MATCHES}_line ON {MATCHES} (line)")
     cursor.execute(f"SELECT (SELECT COUNT(*) FROM {STAGE}), (SELECT COUNT(*) FROM {MATCHES})")
     staged, known = cursor.fetchone()
-    cursor.execute(
-        f"""INSERT INTO members_member (id, org_id, org_path, name, id_hash, id_cipher, id_masked, birth_date, sex,
-                region_code, phone_hash, phone_cipher, phone_masked, pii_key_id, category, is_new_form, employer,
-                joined_on, left_on, status, card_number, user_id, created_at, updated_at)
-            SELECT s.id, s.org_id, s.org_path, s.name, s.id_hash, s.id_cipher, s.id_masked, s.birth_date, s.sex,
-                s.region_code, s.phone_hash, s.phone_cipher, s.phone_masked, s.pii_key_id, s.category, s.is_new_form,
-                '', s.joined_on, NULL, 'active', s.card_number, NULL, %s, %s
-            FROM {STAGE} s
-            WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)
-            ON CONFLICT (id_hash) DO NOTHING""",
-        [now, now],
-    )
-    result.imported = cursor.rowcount
+    if stager.inserts:  # inserted while the file streamed
+        result.imported = stager.inserted
+    else:
+        cursor.execute(MEMBER_INSERT.format(
+            source=STAGE, where=f"WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)"), [now, now])
+        result.imported = cursor.rowcount
     if result.imported < staged - known:
         # A concurrent import committed some of these people meanwhile: they are known now.
-        cursor.execute(f"INSERT INTO {MATCHES} {matched} AND m.id <> s.id "
+        cursor.execute(f"INSERT INTO {MATCHES} {matched} "
                        f"WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)")
     if result.imported:
         tallies.apply(_inserted_deltas(cursor))
