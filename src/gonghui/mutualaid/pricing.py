@@ -345,6 +345,10 @@ class _PgQueries(_Queries):
 
     def take(self, feed_id, chunk, people=None):
         self._temp_tables()
+        # Foreign keys checked as each statement ends, not at commit: the commit comes after the
+        # rows every worker shares (the city's statistics, the feed's counters, the audit chain's
+        # head) are locked, so a check there would hold the other workers up.
+        pg.execute("SET CONSTRAINTS ALL IMMEDIATE")
         r, m = SettlementRecord._meta.db_table, Member._meta.db_table
         where, params = "status = %s", [SettlementStatus.RECEIVED]
         if feed_id is not None:
