@@ -12,7 +12,6 @@ caller asked for the valid rows only; either way every bad row is reported.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
@@ -211,7 +210,8 @@ class _PgStager(_Stager):
                     copy.write_row(record)
             if not insert:
                 return 0
-            cur.execute(MEMBER_INSERT.format(source=self.CHUNK_TABLE, where=""), [self.now, self.now])
+            # In ID-hash order: the inserts walk the member table's largest index once, in order.
+            cur.execute(MEMBER_INSERT.format(source=self.CHUNK_TABLE, where="ORDER BY s.id_hash"), [self.now, self.now])
             inserted = cur.rowcount
             cur.execute(f"INSERT INTO {STAGE} SELECT * FROM {self.CHUNK_TABLE}")
             cur.execute(f"TRUNCATE {self.CHUNK_TABLE}")
@@ -314,24 +314,23 @@ def _report_duplicates(cursor, result: ImportResult) -> None:
 
 
 def _year(column: str) -> str:
+    """The year of a date column, as text (the tallies' key)."""
     if connection.vendor == "postgresql":
-        return f"CAST(EXTRACT(YEAR FROM {column}) AS integer)"
-    return f"CAST(strftime('%Y', {column}) AS integer)"  # no params: % is literal
+        return f"CAST(CAST(EXTRACT(YEAR FROM {column}) AS integer) AS text)"
+    return f"CAST(CAST(strftime('%Y', {column}) AS integer) AS text)"  # no params: % is literal
 
 
-def _inserted_deltas(cursor) -> Counter:
-    """Tally deltas of the rows this import inserted."""
-    deltas: Counter = Counter()
-    # Called once the match table holds every staged person who was not inserted.
+def _inserted_tallies() -> str:
+    """A query of the tally deltas (path, dim, key, n) of the rows this import inserted."""
+    # Run once the match table holds every staged person who was not inserted.
     inserted = f"FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)"
-    for dim, key, where in (
-        ("all", "''", ""), ("new_form", "''", "AND s.is_new_form"), ("category", "s.category", "AND s.category <> ''"),
-        ("sex", "s.sex", ""), ("birth_year", _year("s.birth_date"), ""), ("joined_year", _year("s.joined_on"), ""),
-    ):
-        cursor.execute(f"SELECT s.org_path, {key}, COUNT(*) {inserted} {where} GROUP BY 1, 2")
-        for path, value, n in cursor.fetchall():
-            deltas[(path, dim, str(value))] += n
-    return deltas
+    return " UNION ALL ".join(
+        f"SELECT s.org_path, '{dim}', {key}, COUNT(*) {inserted} {where} GROUP BY s.org_path{by}"
+        for dim, key, where, by in (
+            ("all", "''", "", ""), ("new_form", "''", "AND s.is_new_form", ""),
+            ("category", "s.category", "AND s.category <> ''", ", s.category"), ("sex", "s.sex", "", ", s.sex"),
+            ("birth_year", _year("s.birth_date"), "", ", 3"), ("joined_year", _year("s.joined_on"), "", ", 3"),
+        ))
 
 
 def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:
@@ -357,7 +356,7 @@ def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:
         cursor.execute(f"INSERT INTO {MATCHES} {matched} "
                        f"WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)")
     if result.imported:
-        tallies.apply(_inserted_deltas(cursor))
+        tallies.apply_query(cursor, _inserted_tallies())
     cursor.execute(f"SELECT COUNT(*) FROM {MATCHES} WHERE from_org = to_org AND status = 'active'")
     result.unchanged = cursor.fetchone()[0]
     movers = f"FROM {MATCHES} x WHERE (x.from_org <> x.to_org OR x.status <> 'active')"

@@ -88,6 +88,26 @@ def apply(deltas: Counter[Key]) -> None:
             )
 
 
+def apply_query(cursor, sql: str) -> None:
+    """Add the per-union deltas a query gives (columns: path, dim, key as text, n) to the tallies of
+    those unions and all their ancestors, as ``apply`` does. On PostgreSQL in one statement, rolled
+    up in the database: an import of a million members over thousands of unions adds hundreds of
+    thousands of tally rows, too many to carry through Python."""
+    if connection.vendor != "postgresql":
+        cursor.execute(sql)
+        deltas: Counter[Key] = Counter()
+        for path, dim, key, n in cursor.fetchall():
+            deltas[(path, dim, str(key))] += n
+        apply(deltas)
+        return
+    cursor.execute(
+        f"""INSERT INTO stats_tally (path, dim, key, n)
+            SELECT substr(d.path, 1, {STEP} * i), d.dim, d.key, SUM(d.n) FROM ({sql}) AS d(path, dim, key, n)
+            CROSS JOIN LATERAL generate_series(1, length(d.path) / {STEP}) AS i
+            GROUP BY 1, 2, 3 HAVING SUM(d.n) <> 0 ORDER BY 1, 2, 3
+            ON CONFLICT (path, dim, key) DO UPDATE SET n = stats_tally.n + excluded.n""")
+
+
 def read(path: str) -> dict[str, dict[str, int]]:
     """The tallies of one subtree root: {dim: {key: n}}."""
     out: dict[str, dict[str, int]] = {dim: {} for dim in DIMS}
