@@ -52,10 +52,10 @@ def together(jobs):
     return run_together([wrap(j) for j in jobs], timeout=60)
 
 
-@pytest.mark.parametrize("round_", range(2))
-def test_two_workers_pricing_the_same_feed_pay_each_record_once(union, round_):
+def four_stays_each(union, people: int) -> tuple[SettlementFeed, list[dict]]:
+    """``people`` enrolled members with four stays each in one received feed (caps bite)."""
     city, district, enterprise, plan = union
-    numbers = [valid_id_number() for _ in range(30)]
+    numbers = [valid_id_number() for _ in range(people)]
     for n in numbers:
         make_member(enterprise, id_number=n)
     services.enrol_batch(actor=system_user(), plan=plan, org=city, on=jan1())
@@ -63,6 +63,13 @@ def test_two_workers_pricing_the_same_feed_pay_each_record_once(union, round_):
     rows = [record(n, self_pay_in=f"{9000 + 1000 * k}", days_ago=3 + 10 * k, hospital=f"H{k}", total_cost="99000")
             for n in numbers for k in range(4)]
     feeds.receive(feed=feed, records=enumerate(rows, start=1))
+    return feed, rows
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_two_workers_pricing_the_same_feed_pay_each_record_once(union, round_):
+    plan = union[3]
+    feed, rows = four_stays_each(union, 30)
     results = together([lambda: pricing.price_received(feed_id=feed.pk, chunk=9) for _ in range(3)])
     assert all(isinstance(r, pricing.PricingResult) for r in results), results
     assert sum(r.records for r in results) == len(rows)  # every record taken by exactly one worker
@@ -142,15 +149,8 @@ def test_two_payment_batches_made_at_once_never_hold_the_same_payout(union):
 
 
 def test_worker_threads_of_one_run_price_each_record_once_in_each_persons_order(union):
-    city, district, enterprise, plan = union
-    numbers = [valid_id_number() for _ in range(40)]
-    for n in numbers:
-        make_member(enterprise, id_number=n)
-    services.enrol_batch(actor=system_user(), plan=plan, org=city, on=jan1())
-    feed = SettlementFeed.objects.create(org=city, org_path=city.path, source="api")
-    rows = [record(n, self_pay_in=f"{9000 + 1000 * k}", days_ago=3 + 10 * k, hospital=f"H{k}", total_cost="99000")
-            for n in numbers for k in range(4)]
-    feeds.receive(feed=feed, records=enumerate(rows, start=1))
+    plan = union[3]
+    feed, rows = four_stays_each(union, 40)
     result = pricing.price_received(feed_id=feed.pk, chunk=7, workers=3)  # people straddle the chunks
     assert result.records == len(rows) == Payout.objects.count()
     assert not SettlementRecord.objects.filter(status=SettlementStatus.RECEIVED).exists()

@@ -264,19 +264,7 @@ class _Queries:
 
     def insert_payouts(self, payouts: list[tuple]) -> None:
         """Write the payouts; IntegrityError if any of the records already has one."""
-        table = Payout._meta.db_table
-        columns = ", ".join(PAYOUT_COLUMNS)
-        row = "(" + ", ".join(["%s"] * len(PAYOUT_COLUMNS)) + ")"
-        inserted = 0
-        with connection.cursor() as cursor:
-            for start in range(0, len(payouts), INSERT_ROWS):
-                part = payouts[start:start + INSERT_ROWS]
-                cursor.execute(
-                    f"INSERT INTO {table} ({columns}) VALUES {', '.join([row] * len(part))} "
-                    "ON CONFLICT (settlement_id) DO NOTHING RETURNING settlement_id",
-                    [v for p in part for v in p])
-                inserted += len(cursor.fetchall())
-        if inserted != len(payouts):
+        if _insert_values(Payout._meta.db_table, PAYOUT_COLUMNS, payouts, "settlement_id") != len(payouts):
             raise IntegrityError("A settlement record being priced already has a payout.")
 
     def set_status(self, ids: list[int], status: str, code: str, now) -> None:
@@ -293,18 +281,8 @@ class _Queries:
     def create_ledgers(self, rows: list[tuple], now) -> int:
         """New ledger rows (plan, person_hash, member, paid_total, payouts); returns how many were
         created (fewer when another transaction created some of them meanwhile)."""
-        table = Ledger._meta.db_table
-        created = 0
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), INSERT_ROWS):
-                part = rows[start:start + INSERT_ROWS]
-                cursor.execute(
-                    f"INSERT INTO {table} (plan_id, person_hash, member_id, paid_total, payouts, updated_at) "
-                    f"VALUES {', '.join(['(%s, %s, %s, %s, %s, %s)'] * len(part))} "
-                    "ON CONFLICT (plan_id, person_hash) DO NOTHING",
-                    [x for r in part for x in (*r, now)])
-                created += cursor.rowcount
-        return created
+        return _insert_values(Ledger._meta.db_table, LEDGER_COLUMNS + ("updated_at",),
+                              [(*r, now) for r in rows], "plan_id, person_hash")
 
     def update_ledgers(self, changed: list[tuple], now) -> None:
         """(id, paid_total, payouts) of existing ledger rows."""
@@ -317,6 +295,20 @@ class _Queries:
                     f"UPDATE {table} SET paid_total = v.paid_total, payouts = v.payouts, updated_at = %s "
                     f"FROM v WHERE {table}.id = v.id",
                     [x for c in part for x in c] + [now])
+
+
+def _insert_values(table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str) -> int:
+    """Multi-row INSERT … ON CONFLICT (conflict) DO NOTHING, a thousand rows a statement; the rows
+    inserted."""
+    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    inserted = 0
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), INSERT_ROWS):
+            part = rows[start:start + INSERT_ROWS]
+            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * len(part))} "
+                           f"ON CONFLICT ({conflict}) DO NOTHING", [v for r in part for v in r])
+            inserted += cursor.rowcount
+    return inserted
 
 
 class _PgQueries(_Queries):
@@ -426,8 +418,7 @@ class _PgQueries(_Queries):
             "WHERE id = ANY(%s) AND status = %s", [status, code, now, ids, SettlementStatus.RECEIVED])
 
     def create_ledgers(self, rows, now):
-        self._copy(self.LEDGER_TABLE, ("plan_id", "person_hash", "member_id", "paid_total", "payouts"),
-                   ("int8", "text", "int8", "numeric", "int4"), rows)
+        self._copy(self.LEDGER_TABLE, LEDGER_COLUMNS, ("int8", "text", "int8", "numeric", "int4"), rows)
         return pg.execute(
             f"INSERT INTO {Ledger._meta.db_table} (plan_id, person_hash, member_id, paid_total, payouts, updated_at) "
             f"SELECT plan_id, person_hash, member_id, paid_total, payouts, %s FROM {self.LEDGER_TABLE} "
@@ -562,3 +553,4 @@ PAYOUT_COLUMNS = ("settlement_id", "member_id", "enrolment_id", "plan_id", "org_
                   "self_pay_in", "paid_before", "amount", "status", "decided_on", "created_at")
 PAYOUT_TYPES = ("int8", "int8", "int8", "int8", "text", "text", "text", "numeric", "numeric", "numeric", "text",
                 "date", "timestamptz")
+LEDGER_COLUMNS = ("plan_id", "person_hash", "member_id", "paid_total", "payouts")
