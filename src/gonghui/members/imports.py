@@ -142,7 +142,7 @@ class _Stager:
         self.buffer.clear()
 
     def close(self) -> None:
-        self.flush()
+        """Wait for any chunk still being written (none here)."""
 
 
 class _PgStager(_Stager):
@@ -188,8 +188,9 @@ class _PgStager(_Stager):
             self.pending = None
 
     def close(self) -> None:
+        """Wait for the chunk in flight (re-raising its error) and stop the thread; called before
+        the transaction ends, whatever happened, so the connection is free for it."""
         try:
-            self.flush()
             self._wait()
         finally:
             self.pool.shutdown(wait=True)
@@ -264,6 +265,7 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
                         stager.add(row)
                     if progress and result.rows % CHUNK == 0:
                         progress(result.rows)
+                stager.flush()
             finally:
                 stager.close()
             cursor.execute(f"CREATE INDEX {STAGE}_hash ON {STAGE} (id_hash, line)")

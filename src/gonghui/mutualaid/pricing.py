@@ -4,18 +4,22 @@ Work is taken in chunks, each in its own transaction:
 
 1. take up to ``chunk`` records still ``received``, in person order, with ``FOR UPDATE SKIP LOCKED``
    (PostgreSQL): a second worker on the same feed takes the next records, never the same ones;
-2. find the people (by ID hash), their enrolments and the plans in a few set queries, and decide
+2. find the people (by ID hash) and their enrolments in plans covering the chunk's days, and decide
    each record: a reason code (not_a_member, not_enrolled, not_covered_dates, duplicate) or the
    enrolment that pays;
-3. create the missing ledger rows (ON CONFLICT DO NOTHING) and lock the chunk's ledger rows in one
-   order; what each person was paid this year is read under that lock, so a person whose records
-   fall in two workers' chunks is priced by one worker after the other;
-4. price in memory with ``rules.price`` (the same function as a claim review), the ledger kept in a
-   dict for the chunk;
-5. write: payouts by multi-row INSERT … ON CONFLICT (settlement_id) DO NOTHING RETURNING (a
-   conflict means a record was paid already: the chunk is rolled back), records' status by one
-   UPDATE per outcome, ledgers by one UPDATE … FROM (VALUES …), statistics deltas summed for the
-   chunk, the feed's counters, one audit line.
+3. lock the chunk's existing ledger rows in one order; what each person was paid this year is read
+   under that lock, so a person whose records fall in two workers' chunks is priced by one worker
+   after the other. A person without a ledger row gets one at step 5, with its final totals; if
+   another transaction created it meanwhile, the chunk is rolled back and taken again (``_Retry``);
+4. price in memory with ``rules.payout_amount`` (the code path of ``rules.price``, which a claim
+   review uses), the ledger kept in a dict for the chunk;
+5. write: payouts (a record that already has one breaks the unique settlement key: the chunk is
+   rolled back), records' status per outcome, new and changed ledgers, statistics deltas summed for
+   the chunk, the feed's counters, one audit line.
+
+On PostgreSQL the chunk is kept in a temporary table the later steps join, payouts and new ledgers
+go in by binary COPY, and ``workers`` threads can share a run, each on its own range of ID hashes
+(docs/mutualaid.md, "Batch pricing and exactly once").
 
 A crash rolls back the chunk in progress; committed chunks stay priced; running again finishes
 the rest. Nothing is paid twice: a record leaves ``received`` in the transaction that writes its
