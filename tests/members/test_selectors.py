@@ -81,3 +81,17 @@ def test_active_on_counts_the_joining_day_and_not_the_leaving_day(tree, people):
     assert qs.filter(active_on(dt.date(2020, 1, 1))).exists()
     assert qs.filter(active_on(dt.date(2024, 5, 31))).exists()
     assert not qs.filter(active_on(dt.date(2024, 6, 1))).exists()
+
+
+def test_a_name_search_matches_the_prefix_exactly_at_its_edges(tree, nb_cadre, people):
+    # 鄞州 and 鄞工 share their first character; 鄟 is the code point after 鄞: never a match for 鄞.
+    make_member(tree.yze, name="鄞工丁")
+    make_member(tree.yze, name="鄟戊")
+    assert names(member_list(user=nb_cadre, org=tree.nb, text="鄞")) == ["鄞州乙", "鄞州甲", "鄞工丁"]
+    assert names(member_list(user=nb_cadre, org=tree.nb, text="鄞州")) == ["鄞州乙", "鄞州甲"]
+    assert names(member_list(user=nb_cadre, org=tree.nb, text="鄞州甲")) == ["鄞州甲"]
+    assert names(member_list(user=nb_cadre, org=tree.nb, text="鄟")) == ["鄟戊"]
+    # A card number matches whole; a masked ID number by its visible start.
+    card = people["bl"].card_number
+    assert names(member_list(user=nb_cadre, org=tree.nb, text=card)) == ["北仑丙"]
+    assert "北仑丙" in names(member_list(user=nb_cadre, org=tree.nb, text=people["bl"].id_masked[:6]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
@@ -62,8 +63,36 @@ def member_list(*, user, org: Org, text: str = "", include_left: bool = False) -
         qs = qs.filter(status=MemberStatus.ACTIVE)
     text = text.strip()
     if text:
-        qs = qs.filter(Q(name__startswith=text) | Q(card_number=text) | Q(id_masked__startswith=text))
+        qs = qs.filter(text_q(text))
     return qs.select_related("org").order_by("-id")
+
+
+ID_PREFIX = re.compile(r"^[0-9Xx*]+$")  # what a masked ID number (330282********6875) can start with
+
+
+def text_q(text: str) -> Q:
+    """Members whose name starts with ``text``, whose card number is ``text`` or whose masked ID
+    number starts with it. The name prefix is also written as a range so that PostgreSQL reads it
+    from the name index (its LIKE cannot use the index under the database's C.UTF-8 collation: a
+    rare name took 14 s over three million members); the masked ID, which has no index, is only
+    asked about for text that can begin one."""
+    name = Q(name__startswith=text)
+    upper = _next_string(text)
+    if upper is not None:
+        name &= Q(name__gte=text, name__lt=upper)
+    q = name | Q(card_number=text)
+    if ID_PREFIX.match(text):
+        q |= Q(id_masked__startswith=text)
+    return q
+
+
+def _next_string(text: str) -> str | None:
+    """The smallest string after every string that starts with ``text`` (code point order, as
+    PostgreSQL's C.UTF-8 and SQLite compare), or None when there is none to write."""
+    code = ord(text[-1]) + 1
+    if 0xD800 <= code <= 0xDFFF:  # surrogates are not characters
+        code = 0xE000
+    return text[:-1] + chr(code) if code <= 0x10FFFF else None
 
 
 def member_get(*, user, pk: int, perm: Perm = Perm.READ) -> Member | None:

@@ -16,6 +16,7 @@ from gonghui.core.models import AuditEntry
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, scope_for
 from gonghui.members.models import Member
+from gonghui.members.selectors import text_q
 from gonghui.mutualaid import rules
 from gonghui.mutualaid.models import (
     Claim,
@@ -99,31 +100,11 @@ def enrolment_list(*, user, org: Org | None = None, plan: Plan | None = None, te
 
 SEARCH_COUNT_LIMIT = 1000  # a search counts its matches up to here, then says "more than"
 _CURSOR = re.compile(r"^([0-9A-Z]{1,255})\.([1-9][0-9]{0,18})$")
-_ID_PREFIX = re.compile(r"^[0-9Xx*]+$")  # what a masked ID number (330282********6875) can start with
 
 
 def _members_matching(text: str) -> QuerySet[Member]:
-    """Members whose name starts with ``text``, whose card number is ``text`` or whose masked ID
-    number starts with it. The name prefix is also written as a range so that PostgreSQL reads it
-    from the name index (its LIKE cannot use the index under the database's C.UTF-8 collation);
-    the masked ID, which has no index, is only asked about for text that can begin one."""
-    name = Q(name__startswith=text)
-    upper = _next_string(text)
-    if upper is not None:
-        name &= Q(name__gte=text, name__lt=upper)
-    q = name | Q(card_number=text)
-    if _ID_PREFIX.match(text):
-        q |= Q(id_masked__startswith=text)
-    return Member.objects.filter(q).values("pk")
-
-
-def _next_string(text: str) -> str | None:
-    """The smallest string after every string that starts with ``text`` (code point order, as
-    PostgreSQL's C.UTF-8 and SQLite compare), or None when there is none to write."""
-    code = ord(text[-1]) + 1
-    if 0xD800 <= code <= 0xDFFF:  # surrogates are not characters
-        code = 0xE000
-    return text[:-1] + chr(code) if code <= 0x10FFFF else None
+    """Members matching a search text as the member list does (``members.selectors.text_q``)."""
+    return Member.objects.filter(text_q(text)).values("pk")
 
 
 def _subtree_in_scope(user, org: Org) -> Q | None:
