@@ -30,3 +30,12 @@ def execute(sql: str, params: list | None = None) -> int:
     with cursor() as c:
         c.execute(sql.replace("%s", "%b"), params)
         return c.rowcount
+
+
+def copy_binary(c, table: str, columns, types, rows) -> None:
+    """Binary COPY of ``rows`` into ``table`` on the psycopg cursor ``c``, with declared column
+    types: no text escaping of byte strings, no type guessing."""
+    with c.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)

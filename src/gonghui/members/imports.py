@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit
+from gonghui.core import audit, pg
 from gonghui.core.scope import Perm, require, scope_for
 from gonghui.members.roster import ErrorLog, OrgRef, RowError, RowValidator, ValidRow, read_rows
 from gonghui.members.services import card_number_for
@@ -204,11 +204,7 @@ class _PgStager(_Stager):
                         [len(rows)])
             ids = [r[0] for r in cur.fetchall()]
             target = self.CHUNK_TABLE if insert else STAGE
-            # Binary COPY with declared types: no text escaping of the ciphertexts, no type guessing.
-            with cur.copy(f"COPY {target} ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.set_types(STAGE_TYPES)
-                for record in self.records(rows, ids):
-                    copy.write_row(record)
+            pg.copy_binary(cur, target, STAGE_COLUMNS, STAGE_TYPES, self.records(rows, ids))
             if not insert:
                 return 0
             # In ID-hash order: the inserts walk the member table's largest index once, in order.

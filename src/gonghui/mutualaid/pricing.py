@@ -96,12 +96,6 @@ class _Plans:
     def __init__(self):
         self.by_id: dict[int, tuple[Plan, rules.Rule]] = {}
 
-    def get(self, plan_id: int) -> tuple[Plan, rules.Rule]:
-        if plan_id not in self.by_id:
-            plan = Plan.objects.get(pk=plan_id)
-            self.by_id[plan_id] = (plan, rules.Rule.of(plan))
-        return self.by_id[plan_id]
-
     def load(self, ids) -> None:
         missing = [i for i in set(ids) if i not in self.by_id]
         for plan in Plan.objects.filter(pk__in=missing):
@@ -381,7 +375,8 @@ class _PgQueries(_Queries):
         found = pg.rows(
             f"SELECT x.id FROM (SELECT DISTINCT id_hash FROM {self.CHUNK_TABLE}) c "
             "CROSS JOIN unnest(%s::bigint[]) AS p(plan_id) "
-            f"CROSS JOIN LATERAL (SELECT id FROM {table} l WHERE l.plan_id = p.plan_id AND l.person_hash = c.id_hash) x",
+            f"CROSS JOIN LATERAL (SELECT id FROM {table} l "
+            "WHERE l.plan_id = p.plan_id AND l.person_hash = c.id_hash) x",
             [sorted({p for p, _h in wanted})])
         if not found:
             return {}
@@ -397,13 +392,6 @@ class _PgQueries(_Queries):
             f"SELECT id_hash, product, hospital, admitted_on, discharged_on FROM {r} "
             "WHERE id_hash = c.id_hash AND status = %s) x", [SettlementStatus.PRICED]))
 
-    def _copy(self, table: str, columns, types, rows) -> None:
-        with pg.cursor() as cursor, cursor.copy(
-                f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
-
     def insert_payouts(self, payouts):
         if not payouts:
             return
@@ -412,7 +400,8 @@ class _PgQueries(_Queries):
         # Binary COPY straight into the table. A record that already has a payout breaks the unique
         # settlement key and the chunk rolls back.
         try:
-            self._copy(Payout._meta.db_table, PAYOUT_COLUMNS, PAYOUT_TYPES, payouts)
+            with pg.cursor() as cursor:
+                pg.copy_binary(cursor, Payout._meta.db_table, PAYOUT_COLUMNS, PAYOUT_TYPES, payouts)
         except psycopg.errors.UniqueViolation as exc:
             raise IntegrityError("A settlement record being priced already has a payout.") from exc
 
@@ -422,7 +411,8 @@ class _PgQueries(_Queries):
             "WHERE id = ANY(%s) AND status = %s", [status, code, now, ids, SettlementStatus.RECEIVED])
 
     def create_ledgers(self, rows, now):
-        self._copy(self.LEDGER_TABLE, LEDGER_COLUMNS, ("int8", "text", "int8", "numeric", "int4"), rows)
+        with pg.cursor() as cursor:
+            pg.copy_binary(cursor, self.LEDGER_TABLE, LEDGER_COLUMNS, LEDGER_TYPES, rows)
         return pg.execute(
             f"INSERT INTO {Ledger._meta.db_table} (plan_id, person_hash, member_id, paid_total, payouts, updated_at) "
             f"SELECT plan_id, person_hash, member_id, paid_total, payouts, %s FROM {self.LEDGER_TABLE} "
@@ -558,3 +548,4 @@ PAYOUT_COLUMNS = ("settlement_id", "member_id", "enrolment_id", "plan_id", "org_
 PAYOUT_TYPES = ("int8", "int8", "int8", "int8", "text", "text", "text", "numeric", "numeric", "numeric", "text",
                 "date", "timestamptz")
 LEDGER_COLUMNS = ("plan_id", "person_hash", "member_id", "paid_total", "payouts")
+LEDGER_TYPES = ("int8", "text", "int8", "numeric", "int4")
