@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, connection, transaction
 from openpyxl import Workbook
 
 from gonghui.core.models import AuditEntry
@@ -94,6 +95,46 @@ def test_resending_never_pays_twice_and_a_changed_record_is_refused(tree, plan, 
     assert outcome(result, "S1").outcome == "conflict" and outcome(result, "S1").code == "conflict"
     assert SettlementRecord.objects.get(settlement_id="S1").self_pay_in == Decimal("12000.00")
     assert Ledger.objects.get(member=m1).paid_total == Decimal("11800.00")
+
+
+def test_a_stay_priced_in_an_earlier_feed_is_a_duplicate_under_a_new_id(tree, plan, enrolled, nb_cadre):
+    (m1, n1), (m2, n2), _ = enrolled
+    paid, nothing = record(n1, sid="P1"), record(n2, sid="N1", self_pay_in="300.00")  # 0: below the deductible
+    feeds.feed_receive_api(actor=nb_cadre, org=tree.nb, records=[paid, nothing])
+    assert sorted(Payout.objects.values_list("amount", flat=True)) == [Decimal("0.00"), Decimal("5900.00")]
+    assert Ledger.objects.filter(member__in=[m1, m2]).count() == 2  # a row for the payout of nothing too
+    # The insurer sends both stays again under new settlement ids, in another feed and chunk.
+    again = [dict(paid, settlement_id="P2"), dict(nothing, settlement_id="N2")]
+    feeds.feed_receive_api(actor=nb_cadre, org=tree.nb, records=again)
+    assert dict(SettlementRecord.objects.filter(settlement_id__in=["P2", "N2"]).values_list(
+        "settlement_id", "reason_code")) == {"P2": "duplicate", "N2": "duplicate"}
+    assert Payout.objects.count() == 2
+    assert Ledger.objects.get(member=m1).paid_total == Decimal("5900.00")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the statement-level guards are PostgreSQL triggers")
+def test_the_database_keeps_payouts_tied_to_their_sources(tree, plan, enrolled, nb_cadre):
+    """Migration 0008: the payout's source keys are checked per statement instead of per row."""
+    (_m1, n1), _, _ = enrolled
+    records = [record(n1, sid="P1"), record(n1, sid="P2", days_ago=40)]
+    feeds.feed_receive_api(actor=nb_cadre, org=tree.nb, records=records)
+    payout = Payout.objects.get(settlement__settlement_id="P1")
+    with connection.cursor() as cursor:
+        # A source with a payout cannot be deleted, even bypassing the ORM (PROTECT)…
+        with pytest.raises(IntegrityError, match="with a payout cannot be deleted"), transaction.atomic():
+            cursor.execute("DELETE FROM mutualaid_settlementrecord WHERE id = %s", [payout.settlement_id])
+        # …and a payout cannot name a settlement record that does not exist.
+        columns = ", ".join(f.column for f in Payout._meta.concrete_fields if f.column != "id")
+        missing = SettlementRecord.objects.order_by("-pk").first().pk + 1000
+        with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+            cursor.execute(f"INSERT INTO mutualaid_payout ({columns}) SELECT {columns.replace('settlement_id', '%s')} "
+                           "FROM mutualaid_payout WHERE id = %s", [missing, payout.pk])
+        # The same insert naming a record without a payout goes in.
+        free = SettlementRecord.objects.get(settlement_id="P2")
+        Payout.objects.filter(settlement=free).delete()
+        cursor.execute(f"INSERT INTO mutualaid_payout ({columns}) SELECT {columns.replace('settlement_id', '%s')} "
+                       "FROM mutualaid_payout WHERE id = %s", [free.pk, payout.pk])
+    assert Payout.objects.filter(settlement__settlement_id__in=["P1", "P2"]).count() == 2
 
 
 def test_the_yearly_cap_holds_across_stays_in_the_feed(tree, plan, enrolled, nb_cadre):

@@ -491,10 +491,12 @@ class _Pricer:
                                  decided, paid_on if amount else None, self.now))
             self.next_payout += 1
             priced += 1
+            # Every priced stay's ledger row is written, as the engine does: it looks for duplicates
+            # of a stay only among people with one.
+            self.dirty.add((plan.pk, stay.person[1]))
             if amount > 0:
                 ledger[1] += amount
                 ledger[2] += 1
-                self.dirty.add((plan.pk, stay.person[1]))
                 paid += amount
                 payout_deltas(self.deltas, org_path, decided, plan.product, amount)
         SettlementFeed.objects.filter(pk=feed.pk).update(rows=len(stays), stored=len(stays), progress=len(stays),

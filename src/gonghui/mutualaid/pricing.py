@@ -191,7 +191,10 @@ def _run(*, feed_id, chunk, day, actor, audit_chunks, shared: _Shared, people=No
             continue
         attempts = 0
         if part.records == 0:
+            if q.rewind():  # once more from the start of the range before stopping
+                continue
             return
+        q.advance()
         shared.add(part)
 
 
@@ -209,6 +212,13 @@ def _sqlstate(exc: BaseException) -> str | None:
 
 class _Queries:
     """The chunk's set queries, portable (IN lists, multi-row VALUES): SQLite and the tests."""
+
+    def advance(self) -> None:
+        """The chunk just taken is committed (the next take may start after it)."""
+
+    def rewind(self) -> bool:
+        """Nothing was taken: True if records before the last start could still be waiting (look again)."""
+        return False
 
     def take(self, feed_id: int | None, chunk: int, people: tuple[str, str | None] | None = None) -> list[tuple]:
         """Up to ``chunk`` received records in person order, locked (PostgreSQL skips locked ones):
@@ -317,6 +327,23 @@ class _PgQueries(_Queries):
     CHUNK_TABLE = "aid_chunk"
     LEDGER_TABLE = "aid_new_ledger"
 
+    # Keyset: each take starts at the last person of the chunk committed before it. The work index
+    # has no status (so that pricing is an in-place update), and from the range's start every take
+    # would step over all the records priced so far. Records skipped meanwhile (locked by another
+    # run that then rolled back) are found by one last take from the start: only a take from the
+    # start that finds nothing ends the run.
+    start: str | None = None  # the ID hash the next take starts at (None: the range's start)
+    last: str | None = None  # the last ID hash of the chunk taken
+
+    def advance(self):
+        self.start = self.last
+
+    def rewind(self):
+        if self.start is None:
+            return False
+        self.start = None
+        return True
+
     def _temp_tables(self) -> None:
         pg.execute(
             f"CREATE TEMP TABLE IF NOT EXISTS {self.CHUNK_TABLE} (id bigint, id_hash text, product text, "
@@ -343,19 +370,22 @@ class _PgQueries(_Queries):
         where, params = "status = %s", [SettlementStatus.RECEIVED]
         if feed_id is not None:
             where, params = where + " AND feed_id = %s", params + [feed_id]
-        if people is not None:
-            where, params = where + " AND id_hash >= %s", params + [people[0]]
-            if people[1] is not None:
-                where, params = where + " AND id_hash < %s", params + [people[1]]
+        low = max(self.start or "", people[0] if people else "")
+        if low:
+            where, params = where + " AND id_hash >= %s", params + [low]
+        if people is not None and people[1] is not None:
+            where, params = where + " AND id_hash < %s", params + [people[1]]
         pg.execute(
             f"INSERT INTO {self.CHUNK_TABLE} SELECT t.id, t.id_hash, t.product, t.hospital, t.admitted_on, "
             "t.discharged_on, t.self_pay_in, t.feed_id, m.id, t.settlement_id FROM ("
             f"SELECT id, id_hash, product, hospital, admitted_on, discharged_on, self_pay_in, feed_id, settlement_id "
             f"FROM {r} WHERE {where} ORDER BY id_hash, discharged_on, settlement_id LIMIT %s FOR UPDATE SKIP LOCKED"
             f") t LEFT JOIN LATERAL (SELECT id FROM {m} WHERE id_hash = t.id_hash) m ON true", params + [chunk])
-        return pg.rows(
+        rows = pg.rows(
             "SELECT id, id_hash, product, hospital, admitted_on, discharged_on, self_pay_in, feed_id, member_id "
             f"FROM {self.CHUNK_TABLE} ORDER BY id_hash, discharged_on, settlement_id")
+        self.last = rows[-1][1] if rows else self.start
+        return rows
 
     def enrolments(self, member_ids, plan_ids):
         if not plan_ids:
@@ -386,11 +416,13 @@ class _PgQueries(_Queries):
         return {(plan_id, h): [pk, paid, n] for pk, plan_id, h, paid, n in rows if (plan_id, h) in wanted}
 
     def priced_stays(self, hashes):
+        if not hashes:
+            return set()
         r = SettlementRecord._meta.db_table
         return set(pg.rows(
-            f"SELECT x.* FROM (SELECT DISTINCT id_hash FROM {self.CHUNK_TABLE}) c CROSS JOIN LATERAL ("
+            "SELECT x.* FROM unnest(%s::text[]) c(id_hash) CROSS JOIN LATERAL ("
             f"SELECT id_hash, product, hospital, admitted_on, discharged_on FROM {r} "
-            "WHERE id_hash = c.id_hash AND status = %s) x", [SettlementStatus.PRICED]))
+            "WHERE id_hash = c.id_hash AND status = %s) x", [hashes, SettlementStatus.PRICED]))
 
     def insert_payouts(self, payouts):
         if not payouts:
@@ -476,13 +508,15 @@ def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, 
         members_of = {(e[2], r[1]): e[1] for r, e in matched}
         locked = q.lock_ledgers(set(members_of))
         ledgers = {key: [*locked.get(key, (None, ZERO, 0)), member, False] for key, member in members_of.items()}
-        # Stays already priced (this chunk's people only), read under the ledger locks.
-        seen = q.priced_stays(sorted({h for _p, h in members_of}))
+        # Stays already priced, read under the ledger locks. Only people with a ledger row can have
+        # one: pricing a record creates the row of its (plan, person), even for a payout of nothing.
+        # (A stay matches the plan it matched before; a row created meanwhile makes the chunk retry.)
+        seen = q.priced_stays(sorted({h for _p, h in locked}))
 
     now = timezone.now()
     payouts: list[tuple] = []
     priced_ids: list[int] = []
-    deltas = activity.Deltas()
+    paid_by: dict[tuple[str, str], list] = defaultdict(lambda: [0, ZERO])  # (union, product) → [n, amount]
     rule_of = {pid: rule for pid, (_plan, rule) in plans.by_id.items()}
     product_of = {pid: plan.product for pid, (plan, _rule) in plans.by_id.items()}
     paid_of: dict[int, Decimal] = {}
@@ -502,7 +536,9 @@ def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, 
             ledger[4] = True
             result.payouts += 1
             result.amount += amount
-            payout_deltas(deltas, e[3], day, product, amount)
+            paid = paid_by[(e[3], product)]
+            paid[0] += 1
+            paid[1] += amount
         payouts.append((r[0], e[1], e[0], e[2], e[3], r[1], product, r[6], paid_before, amount,
                         PayoutStatus.DUE if amount > 0 else PayoutStatus.NIL, day, now))
         paid_of[r[0]] = amount
@@ -519,6 +555,9 @@ def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, 
     changed = [(v[0], v[1], v[2]) for v in ledgers.values() if v[0] is not None and v[4]]
     if changed:
         q.update_ledgers(changed, now)
+    deltas = activity.Deltas()
+    for (path, product), (n, amount) in paid_by.items():
+        payout_deltas(deltas, path, day, product, amount, n=n)
     activity.add(deltas)
 
     result.priced = len(priced_ids)

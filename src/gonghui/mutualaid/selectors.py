@@ -296,7 +296,8 @@ def cover_of_member(*, member: Member, on: dt.date | None = None) -> list[dict]:
     """The member's enrolments, newest plan year first, each with what was paid and what is left."""
     on = on or timezone.localdate()
     enrolments = list(Enrolment.objects.filter(member=member).select_related("plan").order_by("-plan__year"))
-    paid = {(row.plan_id): row for row in Ledger.objects.filter(member=member, person_hash=member.id_hash)}
+    paid = {row.plan_id: row for row in Ledger.objects.filter(  # the (plan, person_hash) key's index
+        plan_id__in=[e.plan_id for e in enrolments], person_hash=member.id_hash, member=member)}
     out = []
     for e in enrolments:
         ledger = paid.get(e.plan_id)

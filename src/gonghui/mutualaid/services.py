@@ -452,13 +452,15 @@ def ledger_lock(*, plan: Plan, person_hash: str, member_id: int) -> Ledger:
     return Ledger.objects.select_for_update().get(plan=plan, person_hash=person_hash)
 
 
-def payout_deltas(deltas: activity.Deltas, path: str, day: dt.date, product: str, amount: Decimal) -> None:
+def payout_deltas(deltas: activity.Deltas, path: str, day: dt.date, product: str, amount: Decimal,
+                  n: int = 1) -> None:
+    """``n`` payouts (above zero) of ``amount`` in all, of one union, day and product."""
     if amount <= 0:
         return
-    deltas.add(path, day, "aid_payouts")
-    deltas.add(path, day, "aid_payouts", dim="product", key=product)
-    deltas.add(path, day, "aid_paid_amount", amount=amount)
-    deltas.add(path, day, "aid_paid_amount", amount=amount, dim="product", key=product)
+    deltas.add(path, day, "aid_payouts", n=n)
+    deltas.add(path, day, "aid_payouts", n=n, dim="product", key=product)
+    deltas.add(path, day, "aid_paid_amount", n=n, amount=amount)
+    deltas.add(path, day, "aid_paid_amount", n=n, amount=amount, dim="product", key=product)
 
 
 # ---------------------------------------------------------------------------------------------
