@@ -57,7 +57,9 @@ from gonghui.mutualaid.models import (
 from gonghui.mutualaid.services import PRODUCT_GROUP, payout_deltas, pick_cover
 from gonghui.stats import activity
 
-CHUNK = 20_000
+# Records a chunk (one transaction). Each chunk adds to thousands of the same statistics rows and pays a
+# few fixed statements: 40,000 took 1M records in 56 s where 20,000 took 62 s (docs/benchmarks.md).
+CHUNK = 40_000
 IN_BATCH = 5_000  # values per IN (...) list: SQLite allows 32,766 parameters per statement
 INSERT_ROWS = 1_000  # rows per multi-row INSERT / UPDATE … FROM VALUES
 ZERO = Decimal("0.00")
