@@ -12,6 +12,7 @@ from gonghui.members.exports import write_error_workbook, write_template
 from gonghui.members.imports import roster_import
 from gonghui.members.models import Member, Transfer
 from gonghui.members.roster import RosterFormatError
+from gonghui.stats import tallies
 from tests.factories import make_member, valid_id_number
 
 HEADER = ["姓名", "身份证号", "手机号", "工会代码", "入会日期", "新就业形态", "群体"]
@@ -150,6 +151,7 @@ def test_a_person_of_another_union_becomes_a_transfer_request(yz_cadre, tree):
     transfer = Transfer.objects.get()
     assert (transfer.member, transfer.from_org, transfer.to_org, transfer.status) == (elsewhere, tree.ble, tree.yze, "pending")
     assert Member.objects.filter(id_hash=elsewhere.id_hash).count() == 1
+    assert tallies.rebuild() == 0  # only the new member was counted (the transfer moves nobody yet)
 
 
 def test_reimporting_the_same_roster_changes_nothing(yz_cadre, tree):

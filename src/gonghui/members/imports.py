@@ -79,7 +79,8 @@ def _stage_ddl(vendor: str) -> list[str]:
             id_masked varchar(18) NOT NULL, birth_date date NOT NULL, sex varchar(1) NOT NULL,
             region_code varchar(6) NOT NULL, phone_hash varchar(64) NOT NULL, phone_cipher {blob} NULL,
             phone_masked varchar(11) NOT NULL, pii_key_id varchar(16) NOT NULL, category varchar(32) NOT NULL,
-            is_new_form boolean NOT NULL, joined_on date NOT NULL, card_number varchar(19) NOT NULL
+            is_new_form boolean NOT NULL, joined_on date NOT NULL, card_number varchar(19) NOT NULL,
+            inserted boolean NULL
         ){suffix}""",
     ]
 
@@ -207,10 +208,15 @@ class _PgStager(_Stager):
             pg.copy_binary(cur, target, STAGE_COLUMNS, STAGE_TYPES, self.records(rows, ids))
             if not insert:
                 return 0
-            # In ID-hash order: the inserts walk the member table's largest index once, in order.
-            cur.execute(MEMBER_INSERT.format(source=self.CHUNK_TABLE, where="ORDER BY s.id_hash"), [self.now, self.now])
-            inserted = cur.rowcount
-            cur.execute(f"INSERT INTO {STAGE} SELECT * FROM {self.CHUNK_TABLE}")
+            # In ID-hash order: the inserts walk the member table's largest index once, in order. The
+            # staged rows remember which were inserted: the checks at the end look up only the others.
+            insert = MEMBER_INSERT.format(source=self.CHUNK_TABLE, where="ORDER BY s.id_hash")
+            columns = ", ".join(f"c.{c}" for c in STAGE_COLUMNS)
+            cur.execute(
+                f"WITH ins AS ({insert} RETURNING id), staged AS (INSERT INTO {STAGE} "
+                f"SELECT {columns}, i.id IS NOT NULL FROM {self.CHUNK_TABLE} c LEFT JOIN ins i ON i.id = c.id) "
+                "SELECT COUNT(*) FROM ins", [self.now, self.now])
+            inserted = cur.fetchone()[0]
             cur.execute(f"TRUNCATE {self.CHUNK_TABLE}")
             return inserted
 
@@ -319,9 +325,9 @@ def _year(column: str) -> str:
 
 
 def _inserted_tallies() -> str:
-    """A query of the tally deltas (path, dim, key, n) of the rows this import inserted."""
-    # Run once the match table holds every staged person who was not inserted.
-    inserted = f"FROM {STAGE} s WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)"
+    """A query of the tally deltas (path, dim, key, n) of the rows this import inserted (staged rows
+    marked ``inserted``)."""
+    inserted = f"FROM {STAGE} s WHERE s.inserted"
     return " UNION ALL ".join(
         f"SELECT s.org_path, '{dim}', {key}, COUNT(*) {inserted} {where} GROUP BY s.org_path{by}"
         for dim, key, where, by in (
@@ -335,9 +341,10 @@ def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:
     now = timezone.now()
     # People of the file already in the table: found once, then every step reads this small table.
     suffix = " ON COMMIT DROP" if connection.vendor == "postgresql" else ""
+    # Only rows not inserted while the file streamed (PostgreSQL) can match someone already there.
     matched = (f"SELECT s.line, s.org_id AS to_org, s.org_path AS to_path, m.id AS member_id, m.org_id AS from_org, "
                f"m.org_path AS from_path, m.status FROM {STAGE} s JOIN members_member m ON m.id_hash = s.id_hash "
-               "AND m.id <> s.id")
+               "AND m.id <> s.id WHERE s.inserted IS NOT TRUE")
     cursor.execute(f"DROP TABLE IF EXISTS {MATCHES}")
     cursor.execute(f"CREATE TEMP TABLE {MATCHES}{suffix} AS {matched}")
     cursor.execute(f"CREATE INDEX {MATCHES}_line ON {MATCHES} (line)")
@@ -346,13 +353,15 @@ def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:
     if stager.inserts:  # inserted while the file streamed
         result.imported = stager.inserted
     else:
-        cursor.execute(MEMBER_INSERT.format(
-            source=STAGE, where=f"WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)"), [now, now])
+        new = f"NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)"
+        cursor.execute(MEMBER_INSERT.format(source=STAGE, where=f"WHERE {new}"), [now, now])
         result.imported = cursor.rowcount
+        cursor.execute(f"UPDATE {STAGE} SET inserted = NOT EXISTS "
+                       f"(SELECT 1 FROM {MATCHES} x WHERE x.line = {STAGE}.line)")
     if result.imported < staged - known:
         # A concurrent import committed some of these people meanwhile: they are known now.
         cursor.execute(f"INSERT INTO {MATCHES} {matched} "
-                       f"WHERE NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)")
+                       f"AND NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)")
     if result.imported:
         tallies.apply_query(cursor, _inserted_tallies())
     cursor.execute(f"SELECT COUNT(*) FROM {MATCHES} WHERE from_org = to_org AND status = 'active'")
