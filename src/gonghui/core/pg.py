@@ -32,6 +32,21 @@ def execute(sql: str, params: list | None = None) -> int:
         return c.rowcount
 
 
+def binary_copy_data(c, types, rows) -> bytes:
+    """The binary COPY data of ``rows`` (header and trailer included), built without a round trip:
+    a thread can build it while another sends the previous block on the connection of ``c``."""
+    import io
+
+    from psycopg.copy import Copy, FileWriter
+
+    out = io.BytesIO()
+    with Copy(c, binary=True, writer=FileWriter(out)) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
+    return out.getvalue()
+
+
 def copy_binary(c, table: str, columns, types, rows) -> None:
     """Binary COPY of ``rows`` into ``table`` on the psycopg cursor ``c``, with declared column
     types: no text escaping of byte strings, no type guessing."""

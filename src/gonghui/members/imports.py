@@ -148,7 +148,10 @@ class _Stager:
 
 class _PgStager(_Stager):
     """PostgreSQL: each chunk goes to the database in a second thread while this one reads and
-    validates the next (two cores: Python on one, PostgreSQL on the other).
+    validates the next (two cores: Python on one, PostgreSQL on the other). This thread also builds
+    the chunk's binary COPY data, with member ids the database thread allocated for it while
+    writing the chunk before: that thread only sends bytes and runs statements, and holds the GIL
+    as little as possible.
 
     A chunk is copied (binary COPY) into a chunk table, its new people inserted into the member
     table at once (``ON CONFLICT (id_hash) DO NOTHING``: people already there, or earlier in the
@@ -172,6 +175,11 @@ class _PgStager(_Stager):
         self.pending = None
         cursor.execute(f"DROP TABLE IF EXISTS {self.CHUNK_TABLE}")
         cursor.execute(f"CREATE TEMP TABLE {self.CHUNK_TABLE} (LIKE {STAGE}) ON COMMIT DROP")
+        self.conn = cursor.cursor.connection
+        # Member ids for the next two chunks (unused ones are a gap), so that this thread can build a
+        # chunk's data while the database thread still writes the one before; each chunk written
+        # allocates another block.
+        self.blocks = [self._allocate(self.conn), self._allocate(self.conn)]
 
     def stop_inserting(self) -> None:
         self.inserting = False
@@ -179,14 +187,26 @@ class _PgStager(_Stager):
     def flush(self) -> None:
         if not self.buffer:
             return
-        self._wait()  # at most one chunk in the database while the next is validated
         rows, self.buffer = self.buffer, []
-        self.pending = self.pool.submit(self._write_chunk, rows, self.inserting)
+        ids = self.blocks.pop(0)[:len(rows)]
+        with self.conn.cursor() as c:  # builds the data only: nothing is sent from this thread
+            data = pg.binary_copy_data(c, STAGE_TYPES, self.records(rows, ids))
+        self._wait()  # at most one chunk in the database while the next is validated
+        self.pending = self.pool.submit(self._write_chunk, data, self.inserting)
 
     def _wait(self) -> None:
         if self.pending is not None:
-            self.inserted += self.pending.result()  # re-raises the database thread's error here
+            inserted, block = self.pending.result()  # re-raises the database thread's error here
+            self.inserted += inserted
+            self.blocks.append(block)
             self.pending = None
+
+    @staticmethod
+    def _allocate(conn) -> list[int]:
+        with conn.cursor() as cur:
+            cur.execute("SELECT nextval(pg_get_serial_sequence('members_member', 'id')) FROM generate_series(1, %s)",
+                        [CHUNK])
+            return [r[0] for r in cur.fetchall()]
 
     def close(self) -> None:
         """Wait for the chunk in flight (re-raising its error) and stop the thread; called before
@@ -196,18 +216,16 @@ class _PgStager(_Stager):
         finally:
             self.pool.shutdown(wait=True)
 
-    def _write_chunk(self, rows: list[ValidRow], insert: bool) -> int:
+    def _write_chunk(self, data: bytes, insert: bool) -> tuple[int, list[int]]:
+        """Copy one chunk's data, insert its new people; return how many, and the next chunk's ids."""
         # Runs in the pool's thread on the same psycopg connection (its own lock serialises use):
         # the main thread does not touch the database meanwhile, except the rare union-code lookup.
-        conn = self.cursor.cursor.connection
-        with conn.cursor() as cur:
-            cur.execute("SELECT nextval(pg_get_serial_sequence('members_member', 'id')) FROM generate_series(1, %s)",
-                        [len(rows)])
-            ids = [r[0] for r in cur.fetchall()]
+        with self.conn.cursor() as cur:
             target = self.CHUNK_TABLE if insert else STAGE
-            pg.copy_binary(cur, target, STAGE_COLUMNS, STAGE_TYPES, self.records(rows, ids))
+            with cur.copy(f"COPY {target} ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
+                copy.write(data)
             if not insert:
-                return 0
+                return 0, self._allocate(self.conn)
             # In ID-hash order: the inserts walk the member table's largest index once, in order. The
             # staged rows remember which were inserted: the checks at the end look up only the others.
             insert = MEMBER_INSERT.format(source=self.CHUNK_TABLE, where="ORDER BY s.id_hash")
@@ -218,7 +236,7 @@ class _PgStager(_Stager):
                 "SELECT COUNT(*) FROM ins", [self.now, self.now])
             inserted = cur.fetchone()[0]
             cur.execute(f"TRUNCATE {self.CHUNK_TABLE}")
-            return inserted
+        return inserted, self._allocate(self.conn)
 
 
 def _scope_orgs(actor) -> dict[str, OrgRef]:
@@ -270,15 +288,10 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
                 stager.flush()
             finally:
                 stager.close()
-            cursor.execute(f"CREATE INDEX {STAGE}_hash ON {STAGE} (id_hash, line)")
-            if connection.vendor == "postgresql":
-                # A temporary table has no statistics until analysed, and with the default
-                # random_page_cost (spinning disks) the planner scans all three million members
-                # to match a file of 50,000 (2.6 s) rather than probe the hash index (0.5 s).
-                # For this transaction only; a file of a million rows still gets the hash join.
-                cursor.execute(f"ANALYZE {STAGE}")
-                cursor.execute("SET LOCAL random_page_cost = 1.1")
-            _report_duplicates(cursor, result)
+            # Every staged row inserted while streaming (PostgreSQL, the usual new roster): no ID number
+            # is twice in the file (a repeat would have met the first) and nobody was already there.
+            if not (stager.inserts and stager.inserted == result.valid_rows):
+                _check_staged(cursor, result)
             if result.refused:
                 raise _Refused
             _write(cursor, actor, result, stager)
@@ -295,6 +308,18 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
     result.errors.kept.sort(key=lambda e: e.line)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _check_staged(cursor, result: ImportResult) -> None:
+    cursor.execute(f"CREATE INDEX {STAGE}_hash ON {STAGE} (id_hash, line)")
+    if connection.vendor == "postgresql":
+        # A temporary table has no statistics until analysed, and with the default
+        # random_page_cost (spinning disks) the planner scans all three million members
+        # to match a file of 50,000 (2.6 s) rather than probe the hash index (0.5 s).
+        # For this transaction only; a file of a million rows still gets the hash join.
+        cursor.execute(f"ANALYZE {STAGE}")
+        cursor.execute("SET LOCAL random_page_cost = 1.1")
+    _report_duplicates(cursor, result)
 
 
 def _report_duplicates(cursor, result: ImportResult) -> None:
