@@ -114,7 +114,7 @@ def test_a_stay_priced_in_an_earlier_feed_is_a_duplicate_under_a_new_id(tree, pl
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the statement-level guards are PostgreSQL triggers")
 def test_the_database_keeps_payouts_tied_to_their_sources(tree, plan, enrolled, nb_cadre):
-    """Migration 0008: the payout's source keys are checked per statement instead of per row."""
+    """Migrations 0008 and 0009: the payout's keys are checked per statement instead of per row."""
     (_m1, n1), _, _ = enrolled
     records = [record(n1, sid="P1"), record(n1, sid="P2", days_ago=40)]
     feeds.feed_receive_api(actor=nb_cadre, org=tree.nb, records=records)
@@ -123,15 +123,21 @@ def test_the_database_keeps_payouts_tied_to_their_sources(tree, plan, enrolled, 
         # A source with a payout cannot be deleted, even bypassing the ORM (PROTECT)…
         with pytest.raises(IntegrityError, match="with a payout cannot be deleted"), transaction.atomic():
             cursor.execute("DELETE FROM mutualaid_settlementrecord WHERE id = %s", [payout.settlement_id])
-        # …and a payout cannot name a settlement record that does not exist.
+        with pytest.raises(IntegrityError, match="with a payout cannot be deleted"), transaction.atomic():
+            cursor.execute("DELETE FROM mutualaid_enrolment WHERE id = %s", [payout.enrolment_id])
+        # …and a payout cannot name a settlement record or an enrolment that does not exist.
         columns = ", ".join(f.column for f in Payout._meta.concrete_fields if f.column != "id")
         missing = SettlementRecord.objects.order_by("-pk").first().pk + 1000
         with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
             cursor.execute(f"INSERT INTO mutualaid_payout ({columns}) SELECT {columns.replace('settlement_id', '%s')} "
                            "FROM mutualaid_payout WHERE id = %s", [missing, payout.pk])
-        # The same insert naming a record without a payout goes in.
         free = SettlementRecord.objects.get(settlement_id="P2")
         Payout.objects.filter(settlement=free).delete()
+        enrolments = columns.replace("settlement_id", "%s").replace("enrolment_id", "enrolment_id + 1000")
+        with pytest.raises(IntegrityError, match="does not exist"), transaction.atomic():
+            cursor.execute(f"INSERT INTO mutualaid_payout ({columns}) SELECT {enrolments} "
+                           "FROM mutualaid_payout WHERE id = %s", [free.pk, payout.pk])
+        # The same insert naming a record without a payout and a real enrolment goes in.
         cursor.execute(f"INSERT INTO mutualaid_payout ({columns}) SELECT {columns.replace('settlement_id', '%s')} "
                        "FROM mutualaid_payout WHERE id = %s", [free.pk, payout.pk])
     assert Payout.objects.filter(settlement__settlement_id__in=["P1", "P2"]).count() == 2
