@@ -191,14 +191,9 @@ def _check_sample(plan: Plan, feed: SettlementFeed, sample: int, rng: random.Ran
 
 
 def _analyze() -> None:
-    """After the load, what autovacuum would do soon after it, at once (VACUUM only outside a
-    transaction): otherwise it does it in the middle of the timed run, on the same two cores."""
-    if connection.vendor != "postgresql":
-        return
-    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-    with connection.cursor() as cursor:
-        cursor.execute(f"{command} " + ", ".join(connection.ops.quote_name(m._meta.db_table)
-                                                 for m in (Enrolment, SettlementRecord)))
+    """After the load, what autovacuum would do soon after it, at once: otherwise it does it in the
+    middle of the timed run, on the same two cores (inside a caller's transaction: ANALYZE only)."""
+    _vacuum((Enrolment, SettlementRecord), analyze_in_transaction=True)
 
 
 def _clean_up(plan: Plan, feed: SettlementFeed | None) -> None:
@@ -218,12 +213,13 @@ def _clean_up(plan: Plan, feed: SettlementFeed | None) -> None:
 TOUCHED = (Payout, Ledger, SettlementRecord, SettlementFeed, Enrolment, Plan, Activity)
 
 
-def _vacuum() -> None:
-    """PostgreSQL: vacuum what the run wrote and deleted (a million rows of each table), so the next
-    run starts from the same state instead of stepping over this one's dead rows (autovacuum would,
-    later; some servers run with it off). Outside a transaction only (VACUUM cannot run in one)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+def _vacuum(models=TOUCHED, *, analyze_in_transaction: bool = False) -> None:
+    """PostgreSQL: VACUUM (ANALYZE) the tables of ``models`` — after the clean-up, what the run wrote
+    and deleted (a million rows of each), so the next run starts from the same state instead of
+    stepping over this one's dead rows (autovacuum would, later; some servers run with it off).
+    VACUUM cannot run inside a transaction: there, ANALYZE if asked, else nothing."""
+    if connection.vendor != "postgresql" or (connection.in_atomic_block and not analyze_in_transaction):
         return
+    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE) " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in TOUCHED))
-
+        cursor.execute(f"{command} " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))
