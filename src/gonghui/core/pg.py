@@ -34,23 +34,30 @@ def execute(sql: str, params: list | None = None) -> int:
 
 def binary_copy_data(c, types, rows) -> bytes:
     """The binary COPY data of ``rows`` (header and trailer included), built without a round trip:
-    a thread can build it while another sends the previous block on the connection of ``c``."""
+    a thread can build it while another sends the previous block on the connection of ``c``
+    (``copy_binary(..., data=...)``)."""
     import io
 
     from psycopg.copy import Copy, FileWriter
 
     out = io.BytesIO()
     with Copy(c, binary=True, writer=FileWriter(out)) as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
+        _write_rows(copy, types, rows)
     return out.getvalue()
 
 
-def copy_binary(c, table: str, columns, types, rows) -> None:
-    """Binary COPY of ``rows`` into ``table`` on the psycopg cursor ``c``, with declared column
-    types: no text escaping of byte strings, no type guessing."""
+def copy_binary(c, table: str, columns, types=None, rows=None, *, data: bytes | None = None) -> None:
+    """Binary COPY into ``table`` on the psycopg cursor ``c``: of ``rows``, with declared column
+    types (no text escaping of byte strings, no type guessing), or of ``data`` already built by
+    ``binary_copy_data``."""
     with c.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(types)
-        for row in rows:
-            copy.write_row(row)
+        if data is not None:
+            copy.write(data)
+        else:
+            _write_rows(copy, types, rows)
+
+
+def _write_rows(copy, types, rows) -> None:
+    copy.set_types(types)
+    for row in rows:
+        copy.write_row(row)

@@ -166,7 +166,6 @@ class _PgStager(_Stager):
     def __init__(self, cursor):
         from concurrent.futures import ThreadPoolExecutor
 
-        self.cursor = cursor
         self.buffer = []
         self.inserted = 0
         self.inserting = True
@@ -222,8 +221,7 @@ class _PgStager(_Stager):
         # the main thread does not touch the database meanwhile, except the rare union-code lookup.
         with self.conn.cursor() as cur:
             target = self.CHUNK_TABLE if insert else STAGE
-            with cur.copy(f"COPY {target} ({', '.join(STAGE_COLUMNS)}) FROM STDIN (FORMAT BINARY)") as copy:
-                copy.write(data)
+            pg.copy_binary(cur, target, STAGE_COLUMNS, data=data)
             if not insert:
                 return 0, self._allocate(self.conn)
             # In ID-hash order: the inserts walk the member table's largest index once, in order. The
