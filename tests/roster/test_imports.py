@@ -9,6 +9,7 @@ from openpyxl import Workbook
 
 from gonghui.core.models import AuditEntry
 from gonghui.members.exports import write_error_workbook, write_template
+from gonghui.members import imports
 from gonghui.members.imports import roster_import
 from gonghui.members.models import Member, Transfer
 from gonghui.members.roster import RosterFormatError
@@ -126,6 +127,26 @@ def test_it_refuses_duplicates_inside_the_file(yz_cadre, tree):
     assert codes(result) == [(4, "duplicate_in_file")]
     assert "2" in result.errors.kept[0].message
     assert Member.objects.count() == 0
+
+
+def test_repeats_are_found_across_chunks_and_the_first_occurrence_is_written(yz_cadre, tree, monkeypatch):
+    monkeypatch.setattr(imports, "CHUNK", 2)  # the repeat lands in a later chunk than its first occurrence
+    number, known = valid_id_number(), valid_id_number()
+    elsewhere = make_member(tree.ble, id_number=known)
+    rows = [row(id_number=number), row(), row(id_number=known), row(), row(id_number=number), row(id_number=known)]
+
+    refused = run(yz_cadre, csv_bytes(rows))
+    assert refused.refused and codes(refused) == [(6, "duplicate_in_file"), (7, "duplicate_in_file")]
+    assert ["2" in e.message for e in refused.errors.kept] == [True, False]  # line 6 repeats line 2, 7 repeats 4
+    assert "4" in refused.errors.kept[1].message
+    assert Member.objects.count() == 1 and not Transfer.objects.exists()
+
+    result = run(yz_cadre, csv_bytes(rows), valid_only=True)
+    assert result.written and (result.imported, result.transfers) == (3, 1)
+    assert result.transfer_lines == [4]
+    assert Member.objects.filter(id_hash=elsewhere.id_hash).count() == 1
+    assert Member.objects.count() == 4
+    assert tallies.rebuild() == 0
 
 
 def test_valid_only_writes_the_good_rows_and_still_reports_every_bad_one(yz_cadre, tree):

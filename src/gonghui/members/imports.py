@@ -12,6 +12,7 @@ caller asked for the valid rows only; either way every bad row is reported.
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
@@ -38,7 +39,17 @@ STAGE_COLUMNS = (
 )
 STAGE_TYPES = ("int4", "int8", "text", "int8", "text", "text", "bytea", "text", "date", "text", "text", "text",
                "bytea", "text", "text", "text", "bool", "date", "text")
+# The member table's columns an import writes (the others take their defaults), with their types
+# for binary COPY.
+MEMBER_COLUMNS = (
+    "id", "org_id", "org_path", "name", "id_hash", "id_cipher", "id_masked", "birth_date", "sex", "region_code",
+    "phone_hash", "phone_cipher", "phone_masked", "pii_key_id", "category", "is_new_form", "employer", "joined_on",
+    "status", "card_number", "created_at", "updated_at",
+)
+MEMBER_TYPES = ("int8", "int8", "text", "text", "text", "bytea", "text", "date", "text", "text", "text", "bytea",
+                "text", "text", "text", "bool", "text", "date", "text", "text", "timestamptz", "timestamptz")
 MAX_LISTED_TRANSFERS = 1_000
+ATTEMPTS = 3  # runs of a file whose people someone else inserted meanwhile
 
 
 @dataclass
@@ -103,7 +114,7 @@ class _Stager:
 
     inserts = False
 
-    def __init__(self, cursor):
+    def __init__(self, cursor, errors: ErrorLog):
         self.cursor = cursor
         self.buffer: list[ValidRow] = []
         self.inserted = 0
@@ -118,9 +129,6 @@ class _Stager:
         self.buffer.append(row)
         if len(self.buffer) >= CHUNK:
             self.flush()
-
-    def stop_inserting(self) -> None:
-        """The file will be refused: stage the rest (for the report) without inserting it."""
 
     @staticmethod
     def records(rows: list[ValidRow], ids: list[int]):
@@ -145,6 +153,10 @@ class _Stager:
     def close(self) -> None:
         """Wait for any chunk still being written (none here)."""
 
+    def apply_tallies(self, cursor) -> None:
+        """Count the members this import inserted (staged rows marked ``inserted``) in the tallies."""
+        tallies.apply_query(cursor, _inserted_tallies())
+
 
 class _PgStager(_Stager):
     """PostgreSQL: each chunk goes to the database in a second thread while this one reads and
@@ -153,59 +165,110 @@ class _PgStager(_Stager):
     writing the chunk before: that thread only sends bytes and runs statements, and holds the GIL
     as little as possible.
 
-    A chunk is copied (binary COPY) into a chunk table, its new people inserted into the member
-    table at once (``ON CONFLICT (id_hash) DO NOTHING``: people already there, or earlier in the
-    file, are left for the checks at the end), and kept in the staging table for those checks. All
-    of it is in the import's transaction: a refused file or a dry run rolls it back. Once a bad row
-    is seen in an all-or-nothing import, later chunks are only staged.
+    A chunk's new people are copied (binary COPY) straight into the member table: the database
+    thread first looks the chunk's ID hashes up there (earlier chunks of this file included, since
+    they are in the same transaction), and only the people it finds are kept out of the COPY. A
+    person found who came from an earlier chunk of this file is a repeat inside the file (a bad
+    row); anyone else found is staged for the checks at the end (transfer or unchanged). Repeats
+    inside one chunk are found here, before the data is built. All of it is in the import's
+    transaction: a refused file or a dry run rolls it back.
+
+    Imports take one transaction-level advisory lock, so two imports never insert at once: an
+    import waits for the one before it to commit and then finds its people. A member inserted by
+    anyone else (an approved online application) between a chunk's look-up and its COPY makes the
+    COPY fail on the ID-hash key; ``roster_import`` then runs the file again.
     """
 
     inserts = True
-    CHUNK_TABLE = f"{STAGE}_chunk"
+    LOCK = "SELECT pg_advisory_xact_lock(hashtext('gonghui.roster_import'))"
 
-    def __init__(self, cursor):
+    def __init__(self, cursor, errors: ErrorLog):
+        from array import array
         from concurrent.futures import ThreadPoolExecutor
 
         self.buffer = []
+        self.errors = errors
         self.inserted = 0
-        self.inserting = True
+        self.staged = 0
         self.now = timezone.now()
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="roster-import")
         self.pending = None
-        cursor.execute(f"DROP TABLE IF EXISTS {self.CHUNK_TABLE}")
-        cursor.execute(f"CREATE TEMP TABLE {self.CHUNK_TABLE} (LIKE {STAGE}) ON COMMIT DROP")
         self.conn = cursor.cursor.connection
+        cursor.execute(self.LOCK)
+        # Every member id handed to a row of this file, with the row's line, in allocation order
+        # (ids only grow): a person found in the member table with one of these ids was inserted by
+        # an earlier chunk of this file. 12 bytes a row, not the rows themselves.
+        self.ids = array("q")
+        self.lines = array("l")
+        self.tally = _TallyCounter()  # the tally deltas of the rows inserted
         # Member ids for the next two chunks (unused ones are a gap), so that this thread can build a
         # chunk's data while the database thread still writes the one before; each chunk written
         # allocates another block.
-        self.blocks = [self._allocate(self.conn), self._allocate(self.conn)]
-
-    def stop_inserting(self) -> None:
-        self.inserting = False
+        cursor.execute("SELECT pg_get_serial_sequence('members_member', 'id')")
+        self.sequence = cursor.fetchone()[0]
+        self.blocks = [self._allocate(), self._allocate()]
 
     def flush(self) -> None:
         if not self.buffer:
             return
         rows, self.buffer = self.buffer, []
+        # In ID-hash order: the chunk's inserts walk the member table's largest index once, in order.
+        rows.sort(key=_id_hash)
+        hashes = [r.id.hash for r in rows]
+        if len(set(hashes)) < len(rows):
+            rows = self._drop_repeats(rows)
+            hashes = [r.id.hash for r in rows]
         ids = self.blocks.pop(0)[:len(rows)]
+        self.ids.extend(ids)
+        self.lines.extend(r.line for r in rows)
+        self.tally.count(rows, +1)
         with self.conn.cursor() as c:  # builds the data only: nothing is sent from this thread
-            data = pg.binary_copy_data(c, STAGE_TYPES, self.records(rows, ids))
+            data = pg.binary_copy_data(c, MEMBER_TYPES, self.member_records(rows, ids, self.now))
         self._wait()  # at most one chunk in the database while the next is validated
-        self.pending = self.pool.submit(self._write_chunk, data, self.inserting)
+        self.pending = self.pool.submit(self._write_chunk, rows, ids, hashes, data)
+
+    def _drop_repeats(self, rows: list[ValidRow]) -> list[ValidRow]:
+        """The chunk without repeats of an ID number inside it; each repeat is a bad row."""
+        first: dict[str, int] = {}
+        kept = []
+        for r in sorted(rows, key=_line):  # the earliest line is the one kept
+            line = first.setdefault(r.id.hash, r.line)
+            if line == r.line:
+                kept.append(r)
+            else:
+                self.errors.add(_repeat(r, line))
+        kept.sort(key=_id_hash)
+        return kept
 
     def _wait(self) -> None:
         if self.pending is not None:
-            inserted, block = self.pending.result()  # re-raises the database thread's error here
+            inserted, left_out, repeats, block = self.pending.result()  # re-raises the database thread's error
             self.inserted += inserted
+            self.staged += len(left_out) - len(repeats)
+            self.tally.count(left_out, -1)  # counted when the chunk was built
+            for error in repeats:
+                self.errors.add(error)
             self.blocks.append(block)
             self.pending = None
 
+    def _allocate(self) -> range | list[int]:
+        """A chunk's member ids from the sequence: a range, unless another session took ids meanwhile."""
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT MIN(v), MAX(v), CASE WHEN MAX(v) - MIN(v) >= COUNT(*) THEN array_agg(v) END "
+                        "FROM (SELECT nextval(%s::regclass) AS v FROM generate_series(1, %s)) AS ids",
+                        [self.sequence, CHUNK])
+            low, high, scattered = cur.fetchone()
+            return sorted(scattered) if scattered is not None else range(low, high + 1)
+
     @staticmethod
-    def _allocate(conn) -> list[int]:
-        with conn.cursor() as cur:
-            cur.execute("SELECT nextval(pg_get_serial_sequence('members_member', 'id')) FROM generate_series(1, %s)",
-                        [CHUNK])
-            return [r[0] for r in cur.fetchall()]
+    def member_records(rows: list[ValidRow], ids: list[int], now):
+        return (
+            (pk, r.org.id, r.org.path, r.name, r.id.hash, r.id.cipher, r.id.masked, r.birth_date, r.sex,
+             r.region_code, r.phone.hash if r.phone else "", r.phone.cipher if r.phone else None,
+             r.phone.masked if r.phone else "", r.id.key_id, r.category, r.is_new_form, "", r.joined_on, "active",
+             card_number_for(pk), now, now)
+            for r, pk in zip(rows, ids, strict=True)
+        )
 
     def close(self) -> None:
         """Wait for the chunk in flight (re-raising its error) and stop the thread; called before
@@ -215,26 +278,97 @@ class _PgStager(_Stager):
         finally:
             self.pool.shutdown(wait=True)
 
-    def _write_chunk(self, data: bytes, insert: bool) -> tuple[int, list[int]]:
-        """Copy one chunk's data, insert its new people; return how many, and the next chunk's ids."""
+    def apply_tallies(self, cursor) -> None:
+        """Count the members this import inserted in the tallies (counted as the file streamed)."""
+        tallies.apply(self.tally.deltas())
+
+    def _write_chunk(self, rows: list[ValidRow], ids: list[int], hashes: list[str],
+                     data: bytes) -> tuple[int, list[ValidRow], list[RowError], range | list[int]]:
+        """Insert a chunk's new people; return how many, the rows left out (staged, or repeats of
+        earlier chunks of the file), those repeats, and the next chunk's ids."""
         # Runs in the pool's thread on the same psycopg connection (its own lock serialises use):
         # the main thread does not touch the database meanwhile, except the rare union-code lookup.
-        with self.conn.cursor() as cur:
-            target = self.CHUNK_TABLE if insert else STAGE
-            pg.copy_binary(cur, target, STAGE_COLUMNS, data=data)
-            if not insert:
-                return 0, self._allocate(self.conn)
-            # In ID-hash order: the inserts walk the member table's largest index once, in order. The
-            # staged rows remember which were inserted: the checks at the end look up only the others.
-            insert = MEMBER_INSERT.format(source=self.CHUNK_TABLE, where="ORDER BY s.id_hash")
-            columns = ", ".join(f"c.{c}" for c in STAGE_COLUMNS)
-            cur.execute(
-                f"WITH ins AS ({insert} RETURNING id), staged AS (INSERT INTO {STAGE} "
-                f"SELECT {columns}, i.id IS NOT NULL FROM {self.CHUNK_TABLE} c LEFT JOIN ins i ON i.id = c.id) "
-                "SELECT COUNT(*) FROM ins", [self.now, self.now])
-            inserted = cur.fetchone()[0]
-            cur.execute(f"TRUNCATE {self.CHUNK_TABLE}")
-        return inserted, self._allocate(self.conn)
+        import psycopg
+
+        with psycopg.Cursor(self.conn) as cur:
+            cur.execute("SELECT id_hash, id FROM members_member WHERE id_hash = ANY(%b)", [hashes])
+            found = dict(cur.fetchall())
+            repeats: list[RowError] = []
+            left_out: list[ValidRow] = []
+            staged: list[tuple[ValidRow, int]] = []
+            if found:  # people already there, or earlier in this file: not copied
+                new_rows, new_ids = [], []
+                for r, pk in zip(rows, ids, strict=True):
+                    member = found.get(r.id.hash)
+                    if member is None:
+                        new_rows.append(r)
+                        new_ids.append(pk)
+                        continue
+                    left_out.append(r)
+                    if (first := self._line_of(member)) is not None:
+                        repeats.append(_repeat(r, first))
+                    else:
+                        staged.append((r, pk))
+                rows, ids = new_rows, new_ids
+                with self.conn.cursor() as c:
+                    data = pg.binary_copy_data(c, MEMBER_TYPES, self.member_records(rows, ids, self.now))
+                if staged:
+                    pg.copy_binary(cur, STAGE, STAGE_COLUMNS, STAGE_TYPES,
+                                   self.records([r for r, _ in staged], [pk for _, pk in staged]))
+            if rows:
+                pg.copy_binary(cur, "members_member", MEMBER_COLUMNS, data=data)
+        return len(rows), left_out, repeats, self._allocate()
+
+    def _line_of(self, member_id: int) -> int | None:
+        """The line of this file whose row was given ``member_id``, if one was."""
+        from bisect import bisect_left
+
+        i = bisect_left(self.ids, member_id)
+        return self.lines[i] if i < len(self.ids) and self.ids[i] == member_id else None
+
+
+class _TallyCounter:
+    """The tally deltas of many validated rows, counted a chunk at a time: one list per column and
+    ``Counter``'s C loop, about a microsecond a row."""
+
+    def __init__(self):
+        self.all: Counter[str] = Counter()
+        self.new_form: Counter[str] = Counter()
+        self.by: dict[str, Counter[tuple[str, object]]] = {
+            dim: Counter() for dim in ("category", "sex", "birth_year", "joined_year")}
+
+    def count(self, rows: list[ValidRow], sign: int) -> None:
+        if not rows:
+            return
+        add = Counter.update if sign > 0 else Counter.subtract
+        paths = [r.org.path for r in rows]
+        add(self.all, paths)
+        add(self.new_form, [r.org.path for r in rows if r.is_new_form])
+        add(self.by["category"], [(r.org.path, r.category) for r in rows if r.category])
+        add(self.by["sex"], zip(paths, [r.sex for r in rows]))
+        add(self.by["birth_year"], zip(paths, [r.birth_date.year for r in rows]))
+        add(self.by["joined_year"], zip(paths, [r.joined_on.year for r in rows]))
+
+    def deltas(self) -> Counter[tallies.Key]:
+        out: Counter[tallies.Key] = Counter()
+        for dim, counts in (("all", self.all), ("new_form", self.new_form)):
+            out.update({(path, dim, ""): n for path, n in counts.items()})
+        for dim, counts in self.by.items():
+            out.update({(path, dim, str(key)): n for (path, key), n in counts.items()})
+        return out
+
+
+def _id_hash(row: ValidRow) -> str:
+    return row.id.hash
+
+
+def _line(row: ValidRow) -> int:
+    return row.line
+
+
+def _repeat(row: ValidRow, first: int) -> RowError:
+    return RowError(row.line, "id_number", "duplicate_in_file",
+                    _("The same ID number is already on line %(line)d of this file.") % {"line": first}, row.name)
 
 
 def _scope_orgs(actor) -> dict[str, OrgRef]:
@@ -261,24 +395,50 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
     if org is not None:
         require(actor, Perm.MANAGE, org.path)
     started = time.perf_counter()
-    result = ImportResult(filename=filename, dry_run=dry_run, valid_only=valid_only)
     validate = RowValidator(orgs_by_code=_scope_orgs(actor),
                             default_org=OrgRef(org.pk, org.path) if org else None,
                             code_exists=_code_exists_cache())
+    for attempt in range(1, ATTEMPTS + 1):
+        result = ImportResult(filename=filename, dry_run=dry_run, valid_only=valid_only)
+        try:
+            _import(actor, stream, org, result, validate, progress)
+            break
+        except Exception as exc:
+            # Someone else inserted one of the file's people between a chunk's look-up and its COPY
+            # (PostgreSQL): everything was rolled back; the next run finds that person.
+            if not (_inserted_meanwhile(exc) and attempt < ATTEMPTS and stream.seekable()):
+                raise
+            stream.seek(0)
+    result.errors.kept.sort(key=lambda e: e.line)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _inserted_meanwhile(exc: BaseException) -> bool:
+    """Whether ``exc`` is the member table's ID-hash key refusing a person (raised by psycopg in the
+    import's database thread, or wrapped by Django)."""
+    for error in (exc, exc.__cause__):
+        diag = getattr(error, "diag", None)
+        if diag is not None and diag.constraint_name == "member_id_hash_unique":
+            return True
+    return False
+
+
+def _import(actor, stream: IO[bytes], org: Org | None, result: ImportResult, validate: RowValidator,
+            progress: Callable[[int], None] | None) -> None:
+    """One run of the import in its own transaction (a savepoint when the caller has one)."""
     try:
         with transaction.atomic(), connection.cursor() as cursor:
             for statement in _stage_ddl(connection.vendor):
                 cursor.execute(statement)
-            stager = _PgStager(cursor) if connection.vendor == "postgresql" else _Stager(cursor)
+            stager = (_PgStager if connection.vendor == "postgresql" else _Stager)(cursor, result.errors)
             try:
-                for line, raw in read_rows(stream, filename):
+                for line, raw in read_rows(stream, result.filename):
                     result.rows += 1
                     row, errors = validate(line, raw)
                     if row is None:
                         for error in errors:
                             result.errors.add(error)
-                        if not valid_only:
-                            stager.stop_inserting()  # the file will be refused
                     else:
                         stager.add(row)
                     if progress and result.rows % CHUNK == 0:
@@ -286,26 +446,23 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
                 stager.flush()
             finally:
                 stager.close()
-            # Every staged row inserted while streaming (PostgreSQL, the usual new roster): no ID number
-            # is twice in the file (a repeat would have met the first) and nobody was already there.
-            if not (stager.inserts and stager.inserted == result.valid_rows):
+            # PostgreSQL: repeats inside the file were found while streaming, except among people
+            # already in the table (staged), and only those are left to match at the end.
+            if not stager.inserts or stager.staged:
                 _check_staged(cursor, result)
             if result.refused:
                 raise _Refused
             _write(cursor, actor, result, stager)
-            if dry_run:
+            if result.dry_run:
                 raise _Refused
             audit.record(actor=actor, action="member.import", org_path=org.path if org else "",
-                         data={"file": filename, "rows": result.rows, "imported": result.imported,
+                         data={"file": result.filename, "rows": result.rows, "imported": result.imported,
                                "transfers": result.transfers, "unchanged": result.unchanged,
-                               "bad_rows": len(result.errors.bad_lines), "valid_only": valid_only})
+                               "bad_rows": len(result.errors.bad_lines), "valid_only": result.valid_only})
             cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
             result.written = True
     except _Refused:
         pass
-    result.errors.kept.sort(key=lambda e: e.line)
-    result.seconds = time.perf_counter() - started
-    return result
 
 
 def _check_staged(cursor, result: ImportResult) -> None:
@@ -371,8 +528,6 @@ def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {MATCHES}")
     cursor.execute(f"CREATE TEMP TABLE {MATCHES}{suffix} AS {matched}")
     cursor.execute(f"CREATE INDEX {MATCHES}_line ON {MATCHES} (line)")
-    cursor.execute(f"SELECT (SELECT COUNT(*) FROM {STAGE}), (SELECT COUNT(*) FROM {MATCHES})")
-    staged, known = cursor.fetchone()
     if stager.inserts:  # inserted while the file streamed
         result.imported = stager.inserted
     else:
@@ -381,12 +536,8 @@ def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:
         result.imported = cursor.rowcount
         cursor.execute(f"UPDATE {STAGE} SET inserted = NOT EXISTS "
                        f"(SELECT 1 FROM {MATCHES} x WHERE x.line = {STAGE}.line)")
-    if result.imported < staged - known:
-        # A concurrent import committed some of these people meanwhile: they are known now.
-        cursor.execute(f"INSERT INTO {MATCHES} {matched} "
-                       f"AND NOT EXISTS (SELECT 1 FROM {MATCHES} x WHERE x.line = s.line)")
     if result.imported:
-        tallies.apply_query(cursor, _inserted_tallies())
+        stager.apply_tallies(cursor)
     cursor.execute(f"SELECT COUNT(*) FROM {MATCHES} WHERE from_org = to_org AND status = 'active'")
     result.unchanged = cursor.fetchone()[0]
     movers = f"FROM {MATCHES} x WHERE (x.from_org <> x.to_org OR x.status <> 'active')"

@@ -141,6 +141,8 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[list[object]]:
         raise RosterFormatError(_("The file is not valid UTF-8 or GBK text; save it again as CSV (UTF-8).")) from None
     except csv.Error as exc:
         raise RosterFormatError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from None
+    finally:
+        text.detach()  # the wrapper would close the caller's stream, which a retried import reads again
 
 
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[object]]:

@@ -23,12 +23,14 @@ from django.db import connection, transaction
 from django.db.models import Count, F
 from django.db.models.functions import ExtractYear
 
+from gonghui.core import pg
 from gonghui.orgs.models import Org
 from gonghui.stats.models import Tally
 
 STEP = Org.steplen
 DIMS = ("all", "new_form", "category", "sex", "birth_year", "joined_year")
 UPSERT_BATCH = 500
+COPY_ABOVE = 5_000  # tally rows: more are copied (PostgreSQL)
 
 Key = tuple[str, str, str]  # (path, dim, key)
 
@@ -63,19 +65,30 @@ def combine(*deltas: Counter[Key]) -> Counter[Key]:
 
 
 def roll_up(deltas: Counter[Key]) -> Counter[Key]:
-    rolled: Counter[Key] = Counter()
+    rolled: dict[Key, int] = {}
+    lines: dict[str, list[str]] = {}  # ancestors of each path, worked out once (an import has thousands)
+    get = rolled.get
     for (path, dim, key), n in deltas.items():
         if n:
-            for ancestor in ancestors(path):
-                rolled[(ancestor, dim, key)] += n
-    return rolled
+            line = lines.get(path)
+            if line is None:
+                line = lines[path] = ancestors(path)
+            for ancestor in line:
+                k = (ancestor, dim, key)
+                rolled[k] = get(k, 0) + n
+    return Counter(rolled)
 
 
 def apply(deltas: Counter[Key]) -> None:
-    """Add per-union deltas to the tallies of those unions and all their ancestors."""
-    rows = sorted((k, n) for k, n in roll_up(deltas).items() if n)  # one order: no deadlocks
-    if not rows:
+    """Add per-union deltas to the tallies of those unions and all their ancestors, in one order
+    (path, dim, key) whoever writes: no deadlocks."""
+    rolled = [(k, n) for k, n in roll_up(deltas).items() if n]
+    if not rolled:
         return
+    if len(rolled) > COPY_ABOVE and connection.vendor == "postgresql":
+        _apply_copied(rolled)
+        return
+    rows = sorted(rolled)
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), UPSERT_BATCH):
             batch = rows[start:start + UPSERT_BATCH]
@@ -88,24 +101,27 @@ def apply(deltas: Counter[Key]) -> None:
             )
 
 
+def _apply_copied(rows: list[tuple[Key, int]]) -> None:
+    """``apply`` for many rows (a roster import adds hundreds of thousands): copied into a temporary
+    table in binary, then one upsert, sorted by the database in byte order (``COLLATE "C"``: for
+    UTF-8 the code-point order Python sorts by, whatever the database's collation)."""
+    with transaction.atomic(), pg.cursor() as c:
+        c.execute("CREATE TEMP TABLE gh_tally_deltas (path text, dim text, key text, n bigint) ON COMMIT DROP")
+        pg.copy_binary(c, "gh_tally_deltas", ("path", "dim", "key", "n"), ("text", "text", "text", "int8"),
+                       ((path, dim, key, n) for (path, dim, key), n in rows))
+        c.execute("INSERT INTO stats_tally (path, dim, key, n) SELECT path, dim, key, n FROM gh_tally_deltas "
+                  "ORDER BY path COLLATE \"C\", dim COLLATE \"C\", key COLLATE \"C\" ON CONFLICT (path, dim, key) DO UPDATE SET n = stats_tally.n + excluded.n")
+        c.execute("DROP TABLE gh_tally_deltas")
+
+
 def apply_query(cursor, sql: str) -> None:
-    """Add the per-union deltas a query gives (columns: path, dim, key as text, n) to the tallies of
-    those unions and all their ancestors, as ``apply`` does. On PostgreSQL in one statement, rolled
-    up in the database: an import of a million members over thousands of unions adds hundreds of
-    thousands of tally rows, too many to carry through Python."""
-    if connection.vendor != "postgresql":
-        cursor.execute(sql)
-        deltas: Counter[Key] = Counter()
-        for path, dim, key, n in cursor.fetchall():
-            deltas[(path, dim, str(key))] += n
-        apply(deltas)
-        return
-    cursor.execute(
-        f"""INSERT INTO stats_tally (path, dim, key, n)
-            SELECT substr(d.path, 1, {STEP} * i), d.dim, d.key, SUM(d.n) FROM ({sql}) AS d(path, dim, key, n)
-            CROSS JOIN LATERAL generate_series(1, length(d.path) / {STEP}) AS i
-            GROUP BY 1, 2, 3 HAVING SUM(d.n) <> 0 ORDER BY 1, 2, 3
-            ON CONFLICT (path, dim, key) DO UPDATE SET n = stats_tally.n + excluded.n""")
+    """Add the per-union deltas a query gives (columns: path, dim, key, n) to the tallies, as
+    ``apply`` does."""
+    cursor.execute(sql)
+    deltas: Counter[Key] = Counter()
+    for path, dim, key, n in cursor.fetchall():
+        deltas[(path, dim, str(key))] += n
+    apply(deltas)
 
 
 def read(path: str) -> dict[str, dict[str, int]]:
