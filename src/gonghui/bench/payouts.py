@@ -36,7 +36,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
-from gonghui.bench.common import Metric, bench_actor, peak_rss_mb
+from gonghui.bench.common import Metric, bench_actor, peak_rss_mb, vacuum
 from gonghui.members.models import Member
 from gonghui.mutualaid import pricing, rules
 from gonghui.mutualaid.models import (
@@ -193,7 +193,7 @@ def _check_sample(plan: Plan, feed: SettlementFeed, sample: int, rng: random.Ran
 def _analyze() -> None:
     """After the load, what autovacuum would do soon after it, at once: otherwise it does it in the
     middle of the timed run, on the same two cores (inside a caller's transaction: ANALYZE only)."""
-    _vacuum((Enrolment, SettlementRecord), analyze_in_transaction=True)
+    vacuum((Enrolment, SettlementRecord), analyze_in_transaction=True)
 
 
 def _clean_up(plan: Plan, feed: SettlementFeed | None) -> None:
@@ -207,19 +207,7 @@ def _clean_up(plan: Plan, feed: SettlementFeed | None) -> None:
             if value is not None:
                 cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {where} = %s", [value])
         Activity.objects.filter(day=plan.cover_end, metric__in=list(METRICS)).delete()
-    _vacuum()
+    vacuum(TOUCHED)
 
 
 TOUCHED = (Payout, Ledger, SettlementRecord, SettlementFeed, Enrolment, Plan, Activity)
-
-
-def _vacuum(models=TOUCHED, *, analyze_in_transaction: bool = False) -> None:
-    """PostgreSQL: VACUUM (ANALYZE) the tables of ``models`` — after the clean-up, what the run wrote
-    and deleted (a million rows of each), so the next run starts from the same state instead of
-    stepping over this one's dead rows (autovacuum would, later; some servers run with it off).
-    VACUUM cannot run inside a transaction: there, ANALYZE if asked, else nothing."""
-    if connection.vendor != "postgresql" or (connection.in_atomic_block and not analyze_in_transaction):
-        return
-    command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
-    with connection.cursor() as cursor:
-        cursor.execute(f"{command} " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models))

@@ -1,12 +1,14 @@
 """The roster import service: validate a whole file, then write it set-based, all or nothing.
 
-Rows are validated while the file streams and staged in a temporary table (``COPY`` on
-PostgreSQL, ``executemany`` on SQLite), so memory stays flat whatever the file's size. The
-checks that need the whole file or the database — duplicates inside the file, people already
-in a union — are single SQL statements over the staging table. Then, in the same transaction:
-new people become members, people already in another union become transfer requests, people
-already in this union are left as they are. Any bad row refuses the whole file unless the
-caller asked for the valid rows only; either way every bad row is reported.
+Rows are validated while the file streams, so memory stays flat whatever the file's size. On
+PostgreSQL each chunk's new people are copied into the member table as the file streams (see
+``_PgStager``) and only the rows that need the checks at the end are staged; on SQLite every row
+is staged (``executemany``) and written at the end. The checks that need the whole file or the
+database — duplicates inside the file, people already in a union — are single SQL statements
+over the staging table. Then, in the same transaction: people already in another union become
+transfer requests, people already in this union are left as they are. Any bad row refuses the
+whole file (the transaction rolls back) unless the caller asked for the valid rows only; either
+way every bad row is reported.
 """
 
 from __future__ import annotations
@@ -199,7 +201,7 @@ class _PgStager(_Stager):
         # (ids only grow): a person found in the member table with one of these ids was inserted by
         # an earlier chunk of this file. 12 bytes a row, not the rows themselves.
         self.ids = array("q")
-        self.lines = array("l")
+        self.lines = array("i")
         self.tally = _TallyCounter()  # the tally deltas of the rows inserted
         # Member ids for the next two chunks (unused ones are a gap), so that this thread can build a
         # chunk's data while the database thread still writes the one before; each chunk written
