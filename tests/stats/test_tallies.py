@@ -65,19 +65,19 @@ def test_rebuild_reports_drift_from_writes_that_bypassed_the_services(tree):
     assert tallies.read(tree.nb.path)["category"] == {"courier": 1}
 
 
-def test_a_large_batch_of_deltas_adds_and_subtracts_like_a_small_one(tree, monkeypatch):
-    """Thousands of tally rows at once (a city-wide import) take the copied path on PostgreSQL."""
+def test_rolled_up_deltas_in_bulk_add_and_subtract_as_apply_does(tree):
+    """The bulk path a city-wide import takes (binary COPY and one upsert on PostgreSQL)."""
     make_member(tree.yze, id_number=valid_id_number(birth=dt.date(1980, 1, 1)))
     before = kept()
     deltas = Counter({(tree.yze.path, "birth_year", str(1000 + i)): 1 + i % 3 for i in range(3_000)})
     deltas[(tree.yze.path, "all", "")] = 2
     deltas[(tree.ble.path, "all", "")] = 5
-    monkeypatch.setattr(tallies, "COPY_ABOVE", 100)  # 3,002 keys, rolled up to 12,000 rows
-    tallies.apply(deltas)
+    rolled = tallies.roll_up(deltas)
+    tallies.apply_rolled_up((path, dim, key, n) for (path, dim, key), n in rolled.items())
     added = {k: n - before.get(k, 0) for k, n in kept().items() if n != before.get(k, 0)}
     assert added[(tree.nb.path, "all", "")] == 7 and added[(tree.yz.path, "all", "")] == 2
     assert added[(tree.yzt.path, "birth_year", "1999")] == 1 and added[(tree.nb.path, "birth_year", "1998")] == 3
     assert len(added) == 3_000 * 4 + 4 + 3  # birth years at the union and its three ancestors; "all" twice
-    tallies.apply(Counter({key: -n for key, n in deltas.items()}))
+    tallies.apply(Counter({key: -n for key, n in deltas.items()}))  # the small path takes them back
     assert kept() == before
     assert_tallies_match_a_recount()

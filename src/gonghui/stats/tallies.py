@@ -30,7 +30,6 @@ from gonghui.stats.models import Tally
 STEP = Org.steplen
 DIMS = ("all", "new_form", "category", "sex", "birth_year", "joined_year")
 UPSERT_BATCH = 500
-COPY_ABOVE = 5_000  # tally rows: more are copied (PostgreSQL)
 
 Key = tuple[str, str, str]  # (path, dim, key)
 
@@ -82,13 +81,12 @@ def roll_up(deltas: Counter[Key]) -> Counter[Key]:
 def apply(deltas: Counter[Key]) -> None:
     """Add per-union deltas to the tallies of those unions and all their ancestors, in one order
     (path, dim, key) whoever writes: no deadlocks."""
-    rolled = [(k, n) for k, n in roll_up(deltas).items() if n]
-    if not rolled:
+    _upsert(sorted((k, n) for k, n in roll_up(deltas).items() if n))
+
+
+def _upsert(rows: list[tuple[Key, int]]) -> None:
+    if not rows:
         return
-    if len(rolled) > COPY_ABOVE and connection.vendor == "postgresql":
-        _apply_copied(rolled)
-        return
-    rows = sorted(rolled)
     with transaction.atomic(), connection.cursor() as cursor:
         for start in range(0, len(rows), UPSERT_BATCH):
             batch = rows[start:start + UPSERT_BATCH]
@@ -101,14 +99,18 @@ def apply(deltas: Counter[Key]) -> None:
             )
 
 
-def _apply_copied(rows: list[tuple[Key, int]]) -> None:
-    """``apply`` for many rows (a roster import adds hundreds of thousands): copied into a temporary
-    table in binary, then one upsert, sorted by the database in byte order (``COLLATE "C"``: for
-    UTF-8 the code-point order Python sorts by, whatever the database's collation)."""
+def apply_rolled_up(rows: Iterable[tuple[str, str, str, int]]) -> None:
+    """Add deltas already rolled up to every ancestor — (path, dim, key, n), each key at most once —
+    to the tallies: what ``apply`` does after its roll-up, for a great many rows (a roster import
+    adds hundreds of thousands). On PostgreSQL they are copied into a temporary table in binary and
+    upserted in one statement, sorted by the database in byte order (``COLLATE "C"``: for UTF-8 the
+    code-point order Python sorts by, whatever the database's collation)."""
+    if connection.vendor != "postgresql":
+        _upsert(sorted(((path, dim, key), n) for path, dim, key, n in rows if n))
+        return
     with transaction.atomic(), pg.cursor() as c:
         c.execute("CREATE TEMP TABLE gh_tally_deltas (path text, dim text, key text, n bigint) ON COMMIT DROP")
-        pg.copy_binary(c, "gh_tally_deltas", ("path", "dim", "key", "n"), ("text", "text", "text", "int8"),
-                       ((path, dim, key, n) for (path, dim, key), n in rows))
+        pg.copy_binary(c, "gh_tally_deltas", ("path", "dim", "key", "n"), ("text", "text", "text", "int8"), rows)
         c.execute("INSERT INTO stats_tally (path, dim, key, n) SELECT path, dim, key, n FROM gh_tally_deltas "
                   "ORDER BY path COLLATE \"C\", dim COLLATE \"C\", key COLLATE \"C\" ON CONFLICT (path, dim, key) DO UPDATE SET n = stats_tally.n + excluded.n")
         c.execute("DROP TABLE gh_tally_deltas")
