@@ -111,8 +111,9 @@ def apply_rolled_up(rows: Iterable[tuple[str, str, str, int]]) -> None:
     with transaction.atomic(), pg.cursor() as c:
         c.execute("CREATE TEMP TABLE gh_tally_deltas (path text, dim text, key text, n bigint) ON COMMIT DROP")
         pg.copy_binary(c, "gh_tally_deltas", ("path", "dim", "key", "n"), ("text", "text", "text", "int8"), rows)
-        c.execute("INSERT INTO stats_tally (path, dim, key, n) SELECT path, dim, key, n FROM gh_tally_deltas "
-                  "ORDER BY path COLLATE \"C\", dim COLLATE \"C\", key COLLATE \"C\" ON CONFLICT (path, dim, key) DO UPDATE SET n = stats_tally.n + excluded.n")
+        c.execute('INSERT INTO stats_tally (path, dim, key, n) SELECT path, dim, key, n FROM gh_tally_deltas '
+                  'ORDER BY path COLLATE "C", dim COLLATE "C", key COLLATE "C" '
+                  "ON CONFLICT (path, dim, key) DO UPDATE SET n = stats_tally.n + excluded.n")
         c.execute("DROP TABLE gh_tally_deltas")
 
 
