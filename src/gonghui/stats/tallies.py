@@ -64,18 +64,12 @@ def combine(*deltas: Counter[Key]) -> Counter[Key]:
 
 
 def roll_up(deltas: Counter[Key]) -> Counter[Key]:
-    rolled: dict[Key, int] = {}
-    lines: dict[str, list[str]] = {}  # ancestors of each path, worked out once (an import has thousands)
-    get = rolled.get
+    rolled: Counter[Key] = Counter()
     for (path, dim, key), n in deltas.items():
         if n:
-            line = lines.get(path)
-            if line is None:
-                line = lines[path] = ancestors(path)
-            for ancestor in line:
-                k = (ancestor, dim, key)
-                rolled[k] = get(k, 0) + n
-    return Counter(rolled)
+            for ancestor in ancestors(path):
+                rolled[(ancestor, dim, key)] += n
+    return rolled
 
 
 def apply(deltas: Counter[Key]) -> None:
