@@ -10,6 +10,15 @@ from __future__ import annotations
 from django.db import connection
 
 
+def on_postgresql(statements: str):
+    """A migration's RunPython function that runs ``statements`` on PostgreSQL only (triggers and
+    other server-side guards SQLite has no counterpart for)."""
+    def apply(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            schema_editor.execute(statements, params=None)  # no placeholders: RAISE uses %
+    return apply
+
+
 def cursor():
     """A psycopg cursor on Django's connection (same transaction) that binds parameters in binary."""
     import psycopg

@@ -34,7 +34,9 @@ class MemberStatus(models.TextChoices):
 class Member(models.Model):
     """A union member of the real-name database (实名制数据库): one row per person, city-wide."""
 
-    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="members", verbose_name=_("union"))
+    # The union and the account are checked per statement on PostgreSQL, not per row (migration 0007).
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="members", verbose_name=_("union"),
+                            db_constraint=False)
     # The org's materialised path, kept beside it so a subtree is one index range on this table.
     org_path = models.CharField(max_length=255)
     name = models.CharField(_("name"), max_length=50)
@@ -61,7 +63,8 @@ class Member(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=MemberStatus.choices, default=MemberStatus.ACTIVE)
     card_number = models.CharField(_("member card number"), max_length=19, null=True, blank=True)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member",
+        db_constraint=False,
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
