@@ -12,7 +12,7 @@ from gonghui.members.exports import write_error_workbook, write_template
 from gonghui.members import imports
 from gonghui.members.imports import roster_import
 from gonghui.members.models import Member, Transfer
-from gonghui.members.roster import RosterFormatError
+from gonghui.members.roster import CATEGORY_TEMPLATE_NAMES, RosterFormatError
 from gonghui.stats import tallies
 from tests.factories import make_member, valid_id_number
 
@@ -95,17 +95,31 @@ def test_it_stores_no_plain_id_number(yz_cadre, tree):
         ({"category": "宇航员"}, "category_unknown"),
         ({"name": ""}, "name_missing"),
         ({"joined": "2099-01-01"}, "date_future"),
+        ({"joined": "1985-06-01"}, "date_before_birth"),  # the ID number says born 1990-01-01
         ({"joined": "去年"}, "date_invalid"),
         ({"new_form": "也许"}, "flag_invalid"),
         ({"phone": "12345"}, "phone_invalid"),
     ],
 )
-def test_it_refuses_a_file_with_a_bad_row_and_names_the_reason(yz_cadre, tree, cells, code):
-    bad = row(**cells)
-    result = run(yz_cadre, csv_bytes([row(), row(), bad]))
+@pytest.mark.parametrize("kind", ["utf-8", "utf-8-sig", "gbk", "xlsx"])
+def test_it_refuses_a_file_with_a_bad_row_and_names_the_reason(yz_cadre, tree, cells, code, kind):
+    """Every refusal reason, in a CSV in each encoding Excel writes and in a workbook."""
+    rows = [row(), row(), row(**cells)]
+    data = xlsx_bytes(rows) if kind == "xlsx" else csv_bytes(rows, kind)
+    result = run(yz_cadre, data, f"roster.{'xlsx' if kind == 'xlsx' else 'csv'}")
     assert result.refused and not result.written
     assert (4, code) in codes(result)
     assert all(str(e).startswith("Line 4") or str(e).startswith("第") for e in result.errors.kept)
+    assert Member.objects.count() == 0
+
+
+@pytest.mark.parametrize("joined", [dt.datetime(1985, 6, 1), dt.datetime(1850, 1, 1)])
+def test_a_joining_date_cell_before_the_birth_date_is_refused_in_xlsx(yz_cadre, tree, joined):
+    """A date cell before the birth date is refused, not counted (PostgreSQL counts joining years
+    into per-year tallies as the file streams: 1850 has no slot)."""
+    result = run(yz_cadre, xlsx_bytes([row(), row(joined=joined)]), "r.xlsx")
+    assert codes(result) == [(3, "date_before_birth")]
+    assert "出生日期" in str(result.errors.kept[0]) or "birth date" in str(result.errors.kept[0])
     assert Member.objects.count() == 0
 
 
@@ -218,9 +232,14 @@ def test_the_template_and_error_workbook_open_in_openpyxl(tmp_path, yz_cadre, tr
     write_template(tmp_path / "t.xlsx")
     sheet = load_workbook(tmp_path / "t.xlsx").worksheets[0]
     assert [c.value for c in sheet[1]] == HEADER
-    # The sample row of the template imports as it is.
-    sample = run(yz_cadre, (tmp_path / "t.xlsx").read_bytes(), "t.xlsx", dry_run=True)
-    assert sample.errors.total == 0 and sample.imported == 1
+    # The lists of the two choice columns.
+    lists = {str(v.sqref): v.formula1 for v in sheet.data_validations.dataValidation}
+    assert lists["F2:F5000"] == '"是,否"'
+    assert lists["G2:G5000"].strip('"').split(",") == list(CATEGORY_TEMPLATE_NAMES)  # what the import accepts
+    # A file that still holds the sample row gets it back as a bad row, with its reason.
+    sample = run(yz_cadre, (tmp_path / "t.xlsx").read_bytes(), "t.xlsx")
+    assert sample.refused and codes(sample) == [(2, "sample_row")] and Member.objects.count() == 0
+    assert "示例" in str(sample.errors.kept[0])
     result = run(yz_cadre, csv_bytes([row(org="NOPE")]))
     write_error_workbook(result.errors.kept, tmp_path / "e.xlsx")
     errors = load_workbook(tmp_path / "e.xlsx").worksheets[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 from gonghui.core import pii
 
@@ -32,3 +33,21 @@ def pii_keys_check(app_configs=None, **kwargs) -> list[Error]:
              "Configuration). Keep them: without them no ID number or phone can be matched or read back.",
         id="gonghui.E001",
     )]
+
+
+@register(Tags.security, deploy=True)
+def sms_sender_check(app_configs=None, **kwargs) -> list[Error]:
+    """Without DEBUG the SMS sender must reach phones: the console sender (the default) writes every
+    login and joining code to the log and texts nobody."""
+    if settings.DEBUG:
+        return []
+    hint = ("Set SMS_BACKEND to the dotted path of a gonghui.core.sms.SmsSender subclass that calls "
+            "your SMS gateway (see README, Configuration).")
+    try:
+        sender = import_string(settings.SMS_BACKEND)
+    except ImportError as exc:
+        return [Error(f"SMS_BACKEND cannot be imported: {exc}", hint=hint, id="gonghui.E002")]
+    if getattr(sender, "development_only", False):
+        return [Error(f"SMS_BACKEND is {settings.SMS_BACKEND}, a development sender: no code reaches a phone "
+                      "(the console sender writes them to the log).", hint=hint, id="gonghui.E002")]
+    return []

@@ -43,12 +43,17 @@ CODE_RE = re.compile(r"^\d{6}$")
 class SmsSender:
     """Delivers one text to one mobile; raise on failure."""
 
+    # A sender that never reaches a phone: `gonghui check --deploy` refuses it without DEBUG.
+    development_only = False
+
     def send(self, *, phone: str, text: str) -> None:
         raise NotImplementedError
 
 
 class ConsoleSender(SmsSender):
     """Development: the text goes to the log (the mobile is redacted there, the code is not)."""
+
+    development_only = True
 
     def send(self, *, phone: str, text: str) -> None:
         logger.warning("SMS to %s: %s", phone, text)
@@ -67,6 +72,8 @@ class SmsMessage:
 
 class LocmemSender(SmsSender):
     """Tests: texts are kept in memory, newest last."""
+
+    development_only = True
 
     outbox: list[SmsMessage] = []
 

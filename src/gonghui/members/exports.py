@@ -18,14 +18,17 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from gonghui.core import audit, pii
-from gonghui.core.ids import make_id_number
 from gonghui.core.scope import Perm, require
-from gonghui.members.roster import CATEGORY_BY_NAME, CATEGORY_TEMPLATE_NAMES, COLUMN_LABELS, RowError
+from gonghui.members.roster import (
+    CATEGORY_BY_NAME,
+    CATEGORY_TEMPLATE_NAMES,
+    COLUMN_LABELS,
+    SAMPLE_ID_NUMBER,
+    RowError,
+)
 from gonghui.members.selectors import member_list
 from gonghui.orgs.models import Org
 
-# A valid (synthetic) number, so that the sample row itself imports.
-SAMPLE_ID_NUMBER = make_id_number("330212", dt.date(1990, 1, 1), 123)
 TEMPLATE_HEADERS = ("姓名", "身份证号", "手机号", "工会代码", "入会日期", "新就业形态", "群体")
 
 
@@ -61,6 +64,7 @@ def write_template(target: str | IO[bytes]) -> None:
     groups.add("G2:G5000")
     notes = wb.create_sheet("填写说明")
     for line in (
+        "第 2 行（张三）是示例：填写前请删除；留在文件里时，导入会把它列为错误行。",
         "每行一名会员；表头不可修改（也可使用英文表头 name, id_number, phone, org, joined_on, is_new_form, category）。",
         "身份证号、手机号两列已设为文本格式：请勿改为数字，否则 Excel 会丢失末几位。",
         "工会代码：会员所在工会的代码；整个文件属于同一工会时可留空，导入时选择该工会。",

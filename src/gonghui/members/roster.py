@@ -23,7 +23,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import pii
-from gonghui.core.ids import mask_phone, normalise, parse_id_number, parse_phone, quick_id_facts, quick_phone
+from gonghui.core.ids import (
+    make_id_number,
+    mask_phone,
+    normalise,
+    parse_id_number,
+    parse_phone,
+    quick_id_facts,
+    quick_phone,
+)
 from gonghui.members.models import Category
 
 # Canonical column → the headers accepted for it (compared after trimming and lower-casing).
@@ -59,6 +67,10 @@ CATEGORY_BY_NAME: dict[str, str] = {
 }
 CATEGORY_TEMPLATE_NAMES = ("货车司机", "快递员", "护工护理员", "家政服务员", "商场信息员", "网约送餐员",
                            "房产中介员", "保安员", "网约车司机")
+# The template's sample row (张三) carries this valid synthetic number (born on the earliest day an
+# ID number may say, which no real worker and no generated roster has); a file that still holds
+# the row gets it back as a bad row instead of importing 张三.
+SAMPLE_ID_NUMBER = make_id_number("330212", dt.date(1900, 1, 1), 1)
 YES = frozenset({"是", "y", "yes", "true", "1"})
 NO = frozenset({"否", "n", "no", "false", "0", ""})
 _DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
@@ -142,7 +154,8 @@ def _csv_rows(stream: IO[bytes]) -> Iterator[list[object]]:
     except csv.Error as exc:
         raise RosterFormatError(_("The CSV file is malformed: %(error)s") % {"error": exc}) from None
     finally:
-        text.detach()  # the wrapper would close the caller's stream, which a retried import reads again
+        if not text.closed:  # (the caller may have closed the stream before closing this generator)
+            text.detach()  # the wrapper would close the caller's stream, which a retried import reads again
 
 
 def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[object]]:
@@ -295,7 +308,8 @@ class RowValidator:
         org = self._orgs_as_written.get(code or "")
         is_new_form = self._flags.get(flag or "")
         category = self._categories.get(category or "")
-        if not name or len(name) > 50 or facts is None or org is None or is_new_form is None or category is None:
+        if (not name or len(name) > 50 or facts is None or org is None or is_new_form is None or category is None
+                or raw_id == SAMPLE_ID_NUMBER):
             return self.check(line, row)
         if phone and not quick_phone(phone):
             return self.check(line, row)
@@ -316,6 +330,8 @@ class RowValidator:
         elif type(joined) is dt.datetime and joined.date() <= self.today:  # an Excel date cell
             joined = joined.date()
         else:
+            return self.check(line, row)
+        if joined < facts[0]:  # before the birth date
             return self.check(line, row)
         ident = self._protect_id(raw_id, f"{raw_id[:6]}********{raw_id[-4:]}")
         if phone:
@@ -345,6 +361,8 @@ class RowValidator:
         except ValidationError as exc:
             bad("id_number", exc.error_list[0].code or "id_invalid", exc.messages[0])
         else:
+            if info.number == SAMPLE_ID_NUMBER:
+                bad("id_number", "sample_row", _("This is the template's sample row: delete it before importing."))
             ident = self._protect_id(info.number, info.masked)
 
         phone = None
@@ -369,6 +387,8 @@ class RowValidator:
             else:
                 if joined_on > self.today:
                     bad("joined_on", "date_future", _("The joining date is in the future."))
+                elif info is not None and joined_on < info.birth_date:
+                    bad("joined_on", "date_before_birth", _("The joining date is before the birth date in the ID number."))
 
         is_new_form = False
         flag = _text(row.get("is_new_form")).lower()

@@ -3,12 +3,15 @@
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
 from gonghui.members.exports import write_error_workbook
 from gonghui.members.imports import roster_import
 from gonghui.members.roster import RosterFormatError
 from gonghui.orgs.models import Org
+
+TRANSFER_LINES_SHOWN = 50
 
 
 class Command(BaseCommand):
@@ -39,6 +42,9 @@ class Command(BaseCommand):
             except RosterFormatError as exc:
                 self.stderr.write(f"文件被拒绝 (file refused): {exc}")
                 raise SystemExit(1) from None
+            except PermissionDenied:
+                raise CommandError(f"用户 {actor.username} 无权导入到该工会 "
+                                   f"({actor.username} may not import into this union).") from None
         for error in result.errors.kept:
             self.stderr.write(str(error))
         if result.errors.total > len(result.errors.kept):
@@ -47,6 +53,10 @@ class Command(BaseCommand):
             write_error_workbook(result.errors.kept, errors_xlsx)
             self.stderr.write(f"错误清单已写入 {errors_xlsx}")
         self.stdout.write(self._summary(result))
+        if result.transfer_lines and not result.refused:
+            lines = "、".join(str(n) for n in result.transfer_lines[:TRANSFER_LINES_SHOWN])
+            more = len(result.transfer_lines) - TRANSFER_LINES_SHOWN
+            self.stdout.write(f"转会申请所在行：{lines}" + (f" 等（另有 {more:,} 行）" if more > 0 else ""))
         if result.refused:
             raise SystemExit(1)
 
