@@ -151,7 +151,7 @@ def test_people_of_other_unions_become_transfer_requests(client, yz_cadre, tree,
     assert (job.imported, job.transfers) == (1, 1)
     assert Transfer.objects.get().to_org == tree.yze
     html = client.get(reverse("staff:import_job", kwargs={"pk": job.pk})).content.decode()
-    assert "第 3 行的人员已是其他工会会员" in html
+    assert "第 3 行的人员已有会员记录" in html
 
 
 def test_a_file_without_the_needed_columns_is_refused_with_the_reason(client, yz_cadre, tree,

@@ -89,6 +89,7 @@ def test_it_stores_no_plain_id_number(yz_cadre, tree):
         ({"id_number": "33021219900101123" + "0"}, "id_check"),
         ({"id_number": "330212" + "19900230" + "1234"}, "id_birth_date"),
         ({"id_number": "3.30212199001011E+17"}, "id_numeric"),
+        ({"id_number": "330212199001011000"}, "id_numeric"),  # Excel's 15 digits, shown as text
         ({"id_number": "330212900101123"}, "id_legacy_15"),
         ({"org": "NOPE"}, "org_unknown"),
         ({"org": "BLE"}, "org_out_of_scope"),

@@ -164,6 +164,8 @@ def _parse_id_number_fully(raw: str, *, today: dt.date | None = None) -> IdNumbe
     if birth > today or birth < EARLIEST_BIRTH:
         raise ValidationError(_("The birth date in the ID number is impossible."), code="id_birth_date")
     if number[17] != id_check_char(number[:17]):
+        if number.endswith("000"):  # Excel keeps 15 significant digits: 330212199001011234 → …1011000
+            raise ValidationError(_EXCEL_MESSAGE, code="id_numeric")
         raise ValidationError(
             _("The check character of the ID number is wrong; please check each digit."), code="id_check"
         )

@@ -76,7 +76,7 @@ class Command(BaseCommand):
             return (f"文件被拒绝，未写入任何数据：{r.rows:,} 行中 {bad:,} 行有错误。"
                     f" (refused: {bad:,} of {r.rows:,} rows are bad; nothing written)")
         verb = "将导入" if r.dry_run else "已导入"
-        return (f"{verb} {r.imported:,} 名会员；{r.transfers:,} 人已是其他工会会员，已生成转会申请；"
+        return (f"{verb} {r.imported:,} 名会员；{r.transfers:,} 人已有会员记录（在其他工会或曾离会），已生成转会申请；"
                 f"{r.unchanged:,} 人已在本工会，未变动；{bad:,} 行有错误。用时 {r.seconds:.1f} 秒"
                 f" ({r.rows / max(r.seconds, 1e-9):,.0f} 行/秒)."
                 + (" (dry run: nothing written)" if r.dry_run else ""))
