@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from gonghui.core import pii
 from gonghui.core.ids import make_id_number
-from gonghui.members.roster import OrgRef, RowValidator, read_rows, read_table
+from gonghui.members.roster import ErrorLog, OrgRef, RowError, RowValidator, read_rows, read_table
 
 TODAY = dt.date(2026, 11, 21)
 ORGS = {"YZE": OrgRef(1, "0001.0001"), "BLE": OrgRef(2, "0001.0002"), "abc": OrgRef(3, "0001.0003")}
@@ -166,3 +166,12 @@ def test_the_validation_benchmark_reads_validates_and_protects_every_row():
     figures = validate_rate(rows=4_100, repeat=1)  # three chunks, the last one short
     assert figures["rows"] == 4_100
     assert all(figures[key] > 0 for key in ("read_us", "protect_us", "total_us", "read_and_total_us"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(lines=st.lists(st.integers(min_value=2, max_value=3_000_001), max_size=300))
+def test_the_error_log_counts_each_bad_line_once_in_any_order(lines):
+    log = ErrorLog()
+    for line in lines:
+        log.add(RowError(line, "name", "name_missing", "x"))
+    assert len(log.bad_lines) == len(set(lines)) and log.total == len(lines)
