@@ -28,10 +28,9 @@ def run(sql: str, params: list) -> None:
 def copy_of(member_id: int, **changes) -> tuple[str, list]:
     """An INSERT of a new member copied from ``member_id`` with columns changed (another person)."""
     changes = {"id_hash": "x" * 64, "card_number": None, **changes}
-    columns = [c for c in ("org_id", "org_path", "name", "id_hash", "id_cipher", "id_masked", "birth_date", "sex",
-                           "region_code", "phone_hash", "phone_masked", "pii_key_id", "category", "is_new_form",
-                           "employer", "joined_on", "left_reason", "status", "card_number", "user_id",
-                           "created_at", "updated_at")]
+    columns = ("org_id", "org_path", "name", "id_hash", "id_cipher", "id_masked", "birth_date", "sex",
+               "region_code", "phone_hash", "phone_masked", "pii_key_id", "category", "is_new_form", "employer",
+               "joined_on", "left_reason", "status", "card_number", "user_id", "created_at", "updated_at")
     select = ", ".join("%s" if c in changes else c for c in columns)
     params = [changes[c] for c in columns if c in changes]
     return (f"INSERT INTO members_member ({', '.join(columns)}) SELECT {select} FROM members_member WHERE id = %s",
