@@ -88,3 +88,15 @@ def test_a_user_without_rights_or_a_file_that_is_not_a_roster_gets_a_message(yz_
     code, _, err = import_members(junk, "--as", "yz_cadre")
     assert code == 1 and "文件被拒绝" in err
     assert Member.objects.count() == 0
+
+
+def test_a_long_list_of_transfer_lines_is_cut_short(yz_cadre, tree, roster_file, monkeypatch):
+    from importlib import import_module
+
+    monkeypatch.setattr(import_module("gonghui.members.management.commands.import-members"),
+                        "TRANSFER_LINES_SHOWN", 1)
+    numbers = [valid_id_number(), valid_id_number()]
+    for number in numbers:
+        make_member(tree.ble, id_number=number)
+    code, out, _ = import_members(roster_file([row(id_number=n) for n in numbers]), "--as", "yz_cadre")
+    assert code == 0 and "转会申请所在行：2 等" in out and Transfer.objects.count() == 2

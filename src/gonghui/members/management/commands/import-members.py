@@ -54,9 +54,10 @@ class Command(BaseCommand):
             self.stderr.write(f"错误清单已写入 {errors_xlsx}")
         self.stdout.write(self._summary(result))
         if result.transfer_lines and not result.refused:
+            # (the import lists at most MAX_LISTED_TRANSFERS lines: no count of the rest is known here)
             lines = "、".join(str(n) for n in result.transfer_lines[:TRANSFER_LINES_SHOWN])
-            more = len(result.transfer_lines) - TRANSFER_LINES_SHOWN
-            self.stdout.write(f"转会申请所在行：{lines}" + (f" 等（另有 {more:,} 行）" if more > 0 else ""))
+            more = len(result.transfer_lines) > TRANSFER_LINES_SHOWN
+            self.stdout.write(f"转会申请所在行：{lines}" + (" 等" if more else ""))
         if result.refused:
             raise SystemExit(1)
 
