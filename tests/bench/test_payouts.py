@@ -7,10 +7,11 @@ from django.core.management import call_command
 
 from gonghui.members.models import Member
 from gonghui.mutualaid.models import Enrolment, Ledger, Payout, Plan, SettlementFeed, SettlementRecord
-from gonghui.stats.models import Activity
+from gonghui.stats.models import Activity, ActivityTotal
 from tests.demo.conftest import demo  # noqa: F401  (fixture)
+from tests.stats.test_activity import totals_in_step
 
-MODELS = (Plan, Enrolment, SettlementFeed, SettlementRecord, Payout, Ledger, Activity)
+MODELS = (Plan, Enrolment, SettlementFeed, SettlementRecord, Payout, Ledger, Activity, ActivityTotal)
 
 
 def test_bench_payouts_prices_reuses_members_checks_a_sample_and_cleans_up(demo):
@@ -28,4 +29,5 @@ def test_bench_payouts_prices_reuses_members_checks_a_sample_and_cleans_up(demo)
     assert set(rate["reasons"]) <= {"not_a_member", "duplicate"} and rate["payouts"] > 0
     # Everything the bench made is gone; the demo's own rows are untouched.
     assert {m.__name__: m.objects.count() for m in MODELS} == before
+    assert totals_in_step()
     assert not Plan.objects.filter(year=2099).exists()

@@ -6,7 +6,9 @@ from decimal import Decimal
 import pytest
 
 from gonghui.stats import activity
-from gonghui.stats.models import Activity
+from django.db.models import Sum
+
+from gonghui.stats.models import Activity, ActivityTotal
 from tests.factories import UserFactory, grant
 
 D = dt.date
@@ -52,6 +54,54 @@ def test_events_count_in_every_ancestor_and_only_within_the_period(tree, source)
     assert activity.period_figures(tree.yze.path)["amount_recovered"] == Decimal("1234.56")
     assert activity.period_figures(tree.bl.path)["amount_recovered"] == Decimal("0.00")
     assert activity.period_figures(tree.nb.path)["breakdown"]["cases_settled"]["kind"]["wages"]["n"] == 3
+
+
+def totals_in_step() -> bool:
+    """Whether every all-time total is the sum of its per-day rows (zero totals count as none)."""
+    sums = {(p, m, d, k): (n, a) for p, m, d, k, n, a in Activity.objects.values_list("path", "metric", "dim", "key")
+            .annotate(n=Sum("n"), a=Sum("amount")).order_by() if n or a}
+    totals = {(p, m, d, k): (n, a) for p, m, d, k, n, a in ActivityTotal.objects.values_list(
+        "path", "metric", "dim", "key", "n", "amount") if n or a}
+    return sums == totals
+
+
+def test_all_time_figures_are_the_sum_of_every_day(tree, source):
+    events, _ = source
+    record(events, tree.yze.path, D(2019, 3, 1), "cases_settled")
+    record(events, tree.yze.path, D(2019, 3, 1), "amount_recovered", Decimal("10.05"))
+    record(events, tree.yzt.path, D(2020, 5, 1), "amount_recovered", Decimal("0.95"))
+    record(events, tree.ble.path, D(2024, 12, 31), "cases_settled")
+    deltas = activity.Deltas()  # a correction: one case taken back
+    deltas.add(tree.ble.path, D(2025, 1, 2), "cases_settled", n=-1)
+    activity.add(deltas)
+
+    assert totals_in_step()
+    for org in (tree.nb, tree.yz, tree.yzt, tree.yze, tree.bl, tree.ble):
+        everything = activity.period_figures(org.path, D(2000, 1, 1), D(2099, 12, 31))
+        assert activity.period_figures(org.path) == everything
+    city = activity.period_figures(tree.nb.path)
+    assert city["cases_settled"] == 1 and city["amount_recovered"] == Decimal("11.00")
+    assert activity.period_figures(tree.bl.path)["cases_settled"] == 0
+    assert city["breakdown"]["amount_recovered"]["kind"]["wages"] == {"n": 2, "amount": Decimal("11.00")}
+
+
+def test_refresh_totals_follows_deleted_days(tree, source):
+    events, _ = source
+    record(events, tree.yze.path, D(2020, 1, 1), "cases_settled")
+    record(events, tree.yze.path, D(2021, 1, 1), "cases_settled")
+    Activity.objects.filter(day=D(2020, 1, 1)).delete()  # a bulk clean-up, as the demo and benches do
+    activity.refresh_totals(["cases_settled"])
+    assert totals_in_step()
+    assert activity.period_figures(tree.nb.path)["cases_settled"] == 1
+
+
+def test_rebuild_reports_and_repairs_a_drifted_total(tree, source):
+    events, src = source
+    record(events, tree.yze.path, D(2020, 1, 1), "cases_settled")
+    ActivityTotal.objects.filter(path=tree.yz.path, metric="cases_settled", dim="").update(n=5)
+    assert activity.rebuild([src]) == 1
+    assert totals_in_step()
+    assert activity.period_figures(tree.yz.path)["cases_settled"] == 1
 
 
 def test_rebuild_reports_and_repairs_drift(tree, source):

@@ -52,7 +52,8 @@ from gonghui.mutualaid.models import (
 )
 from gonghui.mutualaid.stats import METRICS
 from gonghui.orgs.models import Org
-from gonghui.stats.models import Activity
+from gonghui.stats import activity
+from gonghui.stats.models import Activity, ActivityTotal
 
 SAMPLE = 1_000
 NON_MEMBERS_PER_THOUSAND = 10
@@ -207,7 +208,8 @@ def _clean_up(plan: Plan, feed: SettlementFeed | None) -> None:
             if value is not None:
                 cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {where} = %s", [value])
         Activity.objects.filter(day=plan.cover_end, metric__in=list(METRICS)).delete()
+        activity.refresh_totals(METRICS)
     vacuum(TOUCHED)
 
 
-TOUCHED = (Payout, Ledger, SettlementRecord, SettlementFeed, Enrolment, Plan, Activity)
+TOUCHED = (Payout, Ledger, SettlementRecord, SettlementFeed, Enrolment, Plan, Activity, ActivityTotal)

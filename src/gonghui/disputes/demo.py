@@ -178,6 +178,7 @@ def remove(nb: Org) -> None:
     MinimumWage.objects.filter(subtree_q(nb.path, "org_path")).delete()
     CaseCounter.objects.filter(prefix__in=prefixes).delete()
     Activity.objects.filter(subtree_q(nb.path), metric__in=list(services.METRICS)).delete()
+    activity.refresh_totals(services.METRICS)
     acted = AuditEntry.objects.filter(actor__isnull=False).values("actor_id")
     get_user_model().objects.filter(username__in=list(STAFF)).exclude(pk__in=acted).delete()
 

@@ -85,7 +85,7 @@ from gonghui.mutualaid.services import RETIREMENT_AGE, payout_deltas
 from gonghui.mutualaid.stats import METRICS, plans_recount
 from gonghui.orgs.models import Org
 from gonghui.stats import activity
-from gonghui.stats.models import Activity
+from gonghui.stats.models import Activity, ActivityTotal
 
 YEARS = range(2018, 2023)
 PERIOD = (dt.date(2018, 1, 1), dt.date(2022, 12, 31))
@@ -238,6 +238,7 @@ def remove(nb: Org) -> None:
         for sql, ranges in statements:
             cursor.execute(sql, [lower, upper] * ranges)
     Activity.objects.filter(subtree_q(nb.path), metric__in=list(METRICS)).delete()
+    activity.refresh_totals(METRICS)
     plans_recount()  # plans defined elsewhere may have lost enrolments of the subtree
 
 
@@ -803,6 +804,13 @@ def add_activity(deltas: activity.Deltas) -> None:
             "SELECT path, metric, dim, key, day, n, amount FROM aid_demo_activity "
             f"ON CONFLICT (path, metric, dim, key, day) DO UPDATE SET n = {table}.n + excluded.n, "
             f"amount = {table}.amount + excluded.amount")
+        totals = qn(ActivityTotal._meta.db_table)
+        cursor.execute(
+            f"INSERT INTO {totals} (path, metric, dim, key, n, amount) "
+            "SELECT path, metric, dim, key, SUM(n), SUM(amount) FROM aid_demo_activity "
+            "GROUP BY path, metric, dim, key ORDER BY path, metric, dim, key "
+            f"ON CONFLICT (path, metric, dim, key) DO UPDATE SET n = {totals}.n + excluded.n, "
+            f"amount = {totals}.amount + excluded.amount")
         cursor.execute("DROP TABLE aid_demo_activity")
 
 

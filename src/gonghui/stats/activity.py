@@ -27,13 +27,15 @@ from django.db import connection, transaction
 from django.db.models import Q, Sum
 
 from gonghui.core import pg
-from gonghui.stats.models import Activity
+from gonghui.stats.models import Activity, ActivityTotal
 from gonghui.stats.tallies import ancestors
 
-UPSERT_BATCH = 500
+UPSERT_BATCH = 500  # rows per statement on SQLite
 ZERO = Decimal("0.00")
 
 Key = tuple[str, dt.date, str, str, str]  # (path, day, metric, dim, key)
+DAY_KEYS = ("path", "metric", "dim", "key", "day")  # the unique key of an Activity row
+TOTAL_KEYS = DAY_KEYS[:4]  # of an ActivityTotal row
 
 
 class Deltas:
@@ -69,30 +71,60 @@ class Deltas:
 
 
 def add(deltas: Deltas) -> None:
-    """Add per-union deltas to the activity rows of those unions and all their ancestors."""
+    """Add per-union deltas to the activity rows of those unions and all their ancestors, per day
+    and all-time (``ActivityTotal``), in one transaction."""
     rows = sorted((k, v) for k, v in deltas.rolled_up().items() if v[0] or v[1])  # one order: no deadlocks
     if not rows:
         return
-    table = Activity._meta.db_table
-    upsert = (" ON CONFLICT (path, metric, dim, key, day) DO UPDATE "
-              f"SET n = {table}.n + excluded.n, amount = {table}.amount + excluded.amount")
+    days = [(path, metric, dim, key, day, n, amount) for (path, day, metric, dim, key), (n, amount) in rows]
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # One statement whatever the number of rows (a pricing chunk touches thousands of unions).
-            columns = [list(c) for c in zip(*((path, metric, dim, key, day, n, amount)
-                                               for (path, day, metric, dim, key), (n, amount) in rows))]
-            pg.execute(f"INSERT INTO {table} (path, metric, dim, key, day, n, amount) "
-                       "SELECT * FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[], %s::date[], "
-                       "%s::bigint[], %s::numeric[])" + upsert, columns)
-            return
-        with connection.cursor() as cursor:
-            for start in range(0, len(rows), UPSERT_BATCH):
-                batch = rows[start:start + UPSERT_BATCH]
-                values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s)"] * len(batch))
-                params = [p for (path, day, metric, dim, key), (n, amount) in batch
-                          for p in (path, metric, dim, key, day, n, amount)]
-                cursor.execute(f"INSERT INTO {table} (path, metric, dim, key, day, n, amount) VALUES {values}"
-                               + upsert, params)
+        _upsert(Activity, DAY_KEYS, days)
+        _upsert(ActivityTotal, TOTAL_KEYS, totals_of(days))
+
+
+def totals_of(rows: Iterable[tuple]) -> list[tuple]:
+    """Per-day rows ``(path, metric, dim, key, day, n, amount)`` summed over their days, in key order."""
+    totals: dict[tuple, list] = defaultdict(lambda: [0, ZERO])
+    for path, metric, dim, key, _day, n, amount in rows:
+        total = totals[(path, metric, dim, key)]
+        total[0] += n
+        total[1] += amount
+    return [(*k, n, amount) for k, (n, amount) in sorted(totals.items())]
+
+
+def _upsert(model, keys: tuple[str, ...], rows: list[tuple]) -> None:
+    """Add ``rows`` (values of ``keys``, then n and amount) to the model's rows, inserting the keys
+    not there yet; rows are written in the order given (callers sort them: no deadlocks)."""
+    table = model._meta.db_table
+    columns = (*keys, "n", "amount")
+    upsert = (f" ON CONFLICT ({', '.join(keys)}) DO UPDATE "
+              f"SET n = {table}.n + excluded.n, amount = {table}.amount + excluded.amount")
+    if connection.vendor == "postgresql":
+        # One statement whatever the number of rows (a pricing chunk touches thousands of unions).
+        arrays = ", ".join(f"%s::{'date' if c == 'day' else 'text'}[]" for c in keys) + ", %s::bigint[], %s::numeric[]"
+        pg.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({arrays})" + upsert,
+                   [list(c) for c in zip(*rows)])
+        return
+    marks = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), UPSERT_BATCH):
+            batch = rows[start:start + UPSERT_BATCH]
+            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([marks] * len(batch))}"
+                           + upsert, [p for row in batch for p in row])
+
+
+def refresh_totals(metrics: Iterable[str]) -> None:
+    """Recompute the all-time totals of ``metrics`` from their per-day rows: for writers that
+    delete per-day rows or add them without ``add`` (the demo's and the benches' bulk paths)."""
+    metrics = list(metrics)
+    table, days = ActivityTotal._meta.db_table, Activity._meta.db_table
+    marks = ", ".join(["%s"] * len(metrics))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE metric IN ({marks})", metrics)
+        cursor.execute(
+            f"INSERT INTO {table} (path, metric, dim, key, n, amount) "
+            f"SELECT path, metric, dim, key, SUM(n), SUM(amount) FROM {days} WHERE metric IN ({marks}) "
+            "GROUP BY path, metric, dim, key ORDER BY path, metric, dim, key", metrics)
 
 
 @dataclass(frozen=True)
@@ -129,7 +161,10 @@ def metric_kinds() -> dict[str, str]:
 
 
 def period_rows(path: str, start: dt.date | None, end: dt.date | None):
-    """(metric, dim, key, n, amount) summed over the period for the subtree rooted at ``path``."""
+    """(metric, dim, key, n, amount) summed over the period for the subtree rooted at ``path``;
+    without a period, the all-time totals (a few rows at every level)."""
+    if start is None and end is None:
+        return ActivityTotal.objects.filter(path=path).values_list("metric", "dim", "key", "n", "amount")
     q = Q(path=path)
     if start is not None:
         q &= Q(day__gte=start)
@@ -174,10 +209,13 @@ def period_figures(path: str, start: dt.date | None = None, end: dt.date | None 
 
 
 def rebuild(sources: Iterable[Source] | None = None) -> int:
-    """Recount the given modules' metrics (all when None); return how many rows were wrong."""
+    """Recount the given modules' metrics (all when None), per day and all-time; return how many
+    rows were wrong."""
     drift = 0
     for source in list(sources if sources is not None else SOURCES.values()):
         fresh = {k: (n, amount) for k, (n, amount) in source.recount().rolled_up().items() if n or amount}
+        fresh_totals = {row[:4]: row[4:] for row in totals_of(
+            (p, m, d, k, day, n, amount) for (p, day, m, d, k), (n, amount) in fresh.items())}
         metrics = list(source.metrics)
         with transaction.atomic():
             kept = Activity.objects.filter(metric__in=metrics)
@@ -185,11 +223,22 @@ def rebuild(sources: Iterable[Source] | None = None) -> int:
                 (p, day, m, d, k): (n, amount)
                 for p, day, m, d, k, n, amount in kept.values_list("path", "day", "metric", "dim", "key", "n", "amount")
             }
-            drift += sum(1 for k in fresh.keys() | current.keys() if fresh.get(k) != current.get(k))
+            current_totals = {
+                (p, m, d, k): (n, amount)
+                for p, m, d, k, n, amount in ActivityTotal.objects.filter(metric__in=metrics).values_list(
+                    "path", "metric", "dim", "key", "n", "amount")
+                if n or amount  # a total brought back to zero is as good as none
+            }
+            drift += _differing(fresh, current) + _differing(fresh_totals, current_totals)
             kept.delete()
             Activity.objects.bulk_create(
                 (Activity(path=p, day=day, metric=m, dim=d, key=k, n=n, amount=amount)
                  for (p, day, m, d, k), (n, amount) in sorted(fresh.items())),
                 batch_size=2000,
             )
+            refresh_totals(metrics)
     return drift
+
+
+def _differing(fresh: dict, current: dict) -> int:
+    return sum(1 for k in fresh.keys() | current.keys() if fresh.get(k) != current.get(k))

@@ -48,3 +48,28 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.day} {self.metric} {self.dim}:{self.key} = {self.n} / {self.amount}"
+
+
+class ActivityTotal(models.Model):
+    """A metric's all-time total for one union's whole subtree: the sum of its ``Activity`` rows.
+
+    The statistics without a period (all recorded time) read these few rows instead of summing a
+    city's per-day rows (45,000 for Ningbo since 2018, more every day), so they cost the same at
+    every level. ``gonghui.stats.activity.add`` keeps them in step in the same statement order and
+    transaction as the per-day rows; bulk writers call ``activity.refresh_totals`` after them.
+    """
+
+    path = models.CharField(max_length=255)
+    metric = models.CharField(max_length=32)
+    dim = models.CharField(max_length=16, blank=True)
+    key = models.CharField(max_length=32, blank=True)
+    n = models.BigIntegerField(default=0)
+    amount = models.DecimalField(max_digits=18, decimal_places=2, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["path", "metric", "dim", "key"], name="activity_total_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.path} {self.metric} {self.dim}:{self.key} = {self.n} / {self.amount}"
