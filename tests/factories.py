@@ -13,6 +13,7 @@ from gonghui.core.models import Role
 from gonghui.members.models import Member
 from gonghui.members.services import member_create
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.stats import tallies
 
 User = get_user_model()
 _seq = itertools.count(1)
@@ -45,8 +46,11 @@ def make_org(parent: Org | None = None, *, code: str | None = None, name: str | 
     fields = dict(code=code or f"T{n:05d}", name=name or f"测试工会{n}", kind=kind,
                   is_new_form=is_new_form or kind == OrgKind.NEW_FORM, credit_code=credit_code)
     if parent is None:
-        return Org.objects.add_root(fields)
-    return Org.objects.add_child(Org.objects.get(pk=parent.pk), fields)
+        org = Org.objects.add_root(fields)
+    else:
+        org = Org.objects.add_child(Org.objects.get(pk=parent.pk), fields)
+    tallies.apply(tallies.org_tally_delta(org, +1))  # as orgs.services.org_create counts it
+    return org
 
 
 def valid_id_number(n: int | None = None, *, region: str = "330212", birth: dt.date = dt.date(1990, 1, 1)) -> str:

@@ -114,3 +114,25 @@ def test_a_bad_update_changes_nothing(tree, yz_cadre):
     tree.yze.refresh_from_db()
     assert tree.yze.name == "鄞州某科技公司工会"
     assert AuditEntry.objects.count() == entries
+
+
+def test_todays_union_counts_follow_creation_and_a_change_of_form(tree, yz_cadre):
+    from gonghui.stats import tallies
+    from gonghui.stats.selectors import subtree_stats
+
+    def counts(org):
+        stats = subtree_stats(org=org)
+        return stats["orgs"], stats["new_form_orgs"]
+
+    before = {org.code: counts(org) for org in (tree.nb, tree.yz, tree.yzt, tree.bl)}
+    org = create(yz_cadre, tree.yzt, kind=OrgKind.NEW_FORM)
+    for parent in (tree.nb, tree.yz, tree.yzt):
+        orgs, new_form = before[parent.code]
+        assert counts(parent) == (orgs + 1, new_form + 1)
+    assert counts(tree.bl) == before["BL"]
+    assert counts(org) == (1, 1)
+    org_update(actor=yz_cadre, org=org, kind=OrgKind.ENTERPRISE, is_new_form=False)
+    assert counts(tree.nb) == (before["NB"][0] + 1, before["NB"][1])
+    org_update(actor=yz_cadre, org=org, name="改名工会")  # no change of form: counted once still
+    assert counts(tree.yz) == (before["YZ"][0] + 1, before["YZ"][1])
+    assert tallies.rebuild() == 0  # the kept counts agree with the union table

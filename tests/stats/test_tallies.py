@@ -65,6 +65,15 @@ def test_rebuild_reports_drift_from_writes_that_bypassed_the_services(tree):
     assert tallies.read(tree.nb.path)["category"] == {"courier": 1}
 
 
+def test_rebuild_counts_a_union_added_without_the_services(tree):
+    from gonghui.orgs.models import Org, OrgKind
+
+    orgs = tallies.read(tree.yz.path)["orgs"][""]
+    Org.objects.add_child(Org.objects.get(pk=tree.yzt.pk), dict(code="RAW1", name="直接写入", kind=OrgKind.ENTERPRISE))
+    assert tallies.rebuild() == 4  # its own count, and its parent's, district's and city's
+    assert tallies.read(tree.yz.path)["orgs"][""] == orgs + 1
+
+
 def test_rolled_up_deltas_in_bulk_add_and_subtract_as_apply_does(tree):
     """The bulk path a city-wide import takes (binary COPY and one upsert on PostgreSQL)."""
     make_member(tree.yze, id_number=valid_id_number(birth=dt.date(1980, 1, 1)))

@@ -38,17 +38,17 @@ def _age_band(age: int) -> str:
 def subtree_stats(*, org: Org, on: dt.date | None = None) -> dict:
     """Membership figures of ``org``'s subtree on ``on`` (today when None). The caller checks scope.
 
-    Today's figures come from the subtree tallies (two queries, whatever the subtree's size);
+    Today's figures come from the subtree tallies (one query, whatever the subtree's size);
     another day's are counted from the member table and the membership periods (moves, leaving and
-    coming back), so a member counts where they were on that day.
+    coming back), so a member counts where they were on that day, beside today's unions.
     """
     today = timezone.localdate()
     day = on or today
+    if day == today:
+        return _from_tallies(org, day)
     orgs = Org.objects.filter(subtree_q(org.path)).aggregate(
         orgs=Count("*"), new_form_orgs=Count("pk", filter=Q(is_new_form=True))
     )
-    if day == today:
-        return _from_tallies(org, day, orgs)
     members = members_on(path=org.path, day=on)
     aggregates = {
         "members": Count("*"),
@@ -74,15 +74,15 @@ def subtree_stats(*, org: Org, on: dt.date | None = None) -> dict:
     }
 
 
-def _from_tallies(org: Org, day: dt.date, orgs: dict) -> dict:
+def _from_tallies(org: Org, day: dt.date) -> dict:
     t = tallies.read(org.path)
     ages = {key: 0 for key, _lo, _hi in AGE_BANDS}
     for year, n in t["birth_year"].items():
         ages[_age_band(day.year - int(year))] += n
     return {
-        "orgs": orgs["orgs"],
+        "orgs": t["orgs"].get("", 0),
         "members": t["all"].get("", 0),
-        "new_form_orgs": orgs["new_form_orgs"],
+        "new_form_orgs": t["orgs"].get("new_form", 0),
         "new_form_members": t["new_form"].get("", 0),
         "by_category": {c: t["category"].get(c, 0) for c in Category.values},
         "by_sex": {s: t["sex"].get(s, 0) for s in Sex.values},

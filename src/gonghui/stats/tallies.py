@@ -9,7 +9,8 @@ must not cost more the higher it sits. So each member counts once in every ances
     apply(deltas)                    adds a batch of deltas to every ancestor, one upsert
 
 Dimensions: ``all``, ``new_form``, ``category`` (by group), ``sex``, ``birth_year`` and
-``joined_year``. Age bands are derived from birth years (age = the year of the day asked about
+``joined_year`` of the members; ``orgs`` counts the unions of the subtree itself (key ``""``:
+all, ``"new_form"``: new-form unions), kept by the org services (``org_tally_delta``). Age bands are derived from birth years (age = the year of the day asked about
 minus the birth year), the way yearly reports count ages; the live query uses the same rule.
 ``rebuild()`` recomputes everything from the member table (after a bulk load, or to repair).
 """
@@ -28,7 +29,7 @@ from gonghui.orgs.models import Org
 from gonghui.stats.models import Tally
 
 STEP = Org.steplen
-DIMS = ("all", "new_form", "category", "sex", "birth_year", "joined_year")
+DIMS = ("all", "new_form", "category", "sex", "birth_year", "joined_year", "orgs")
 UPSERT_BATCH = 500
 
 Key = tuple[str, str, str]  # (path, dim, key)
@@ -53,6 +54,14 @@ def member_tally_delta(member, sign: int) -> Counter[Key]:
     keys = member_keys(is_new_form=member.is_new_form, category=member.category, sex=member.sex,
                        birth_year=member.birth_date.year, joined_year=member.joined_on.year)
     return Counter({(member.org_path, dim, key): sign for dim, key in keys})
+
+
+def org_tally_delta(org: Org, sign: int) -> Counter[Key]:
+    """The deltas of one union counted (+1) or uncounted (-1) in its own subtree and every one above."""
+    delta: Counter[Key] = Counter({(org.path, "orgs", ""): sign})
+    if org.is_new_form:
+        delta[(org.path, "orgs", "new_form")] = sign
+    return delta
 
 
 def combine(*deltas: Counter[Key]) -> Counter[Key]:
@@ -130,7 +139,8 @@ def read(path: str) -> dict[str, dict[str, int]]:
 
 
 def _per_org_counts() -> Counter[Key]:
-    """Active members grouped by union and key: six GROUP BY queries over the member table."""
+    """Active members grouped by union and key (six GROUP BY queries over the member table), and
+    the unions themselves."""
     from gonghui.members.models import Member, MemberStatus
 
     active = Member.objects.filter(status=MemberStatus.ACTIVE).order_by()
@@ -139,6 +149,8 @@ def _per_org_counts() -> Counter[Key]:
         ("all", None), ("new_form", None), ("category", F("category")), ("sex", F("sex")),
         ("birth_year", ExtractYear("birth_date")), ("joined_year", ExtractYear("joined_on")),
     )
+    for path, is_new_form in Org.objects.values_list("path", "is_new_form").order_by():
+        counts.update(org_tally_delta(Org(path=path, is_new_form=is_new_form), +1))
     for dim, expression in groupings:
         qs = active.filter(is_new_form=True) if dim == "new_form" else active
         if dim == "category":
