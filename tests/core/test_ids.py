@@ -328,6 +328,9 @@ def test_a_phone_is_masked_to_its_first_three_and_last_four_digits():
 @settings(max_examples=200, deadline=None)
 @given(body=st.text("0123456789", min_size=5, max_size=18))
 def test_luhn_check_digits_validate_and_catch_single_digit_errors(body):
+    backwards = [int(d) for d in reversed(body)]  # the rule as written: every other digit from the right doubled
+    total = sum(sum(divmod(2 * d, 10)) if i % 2 == 0 else d for i, d in enumerate(backwards))
+    assert luhn_check_digit(body) == str((10 - total % 10) % 10)
     number = body + luhn_check_digit(body)
     assert is_luhn_valid(number)
     for i in range(len(number)):

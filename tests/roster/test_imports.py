@@ -212,6 +212,17 @@ def test_all_or_nothing_holds_when_only_the_last_row_of_a_large_file_is_bad(yz_c
     assert Member.objects.count() == 0
 
 
+def test_the_process_gets_its_thread_switch_interval_back_whatever_the_outcome(yz_cadre, tree):
+    import sys
+
+    before = sys.getswitchinterval()
+    assert run(yz_cadre, csv_bytes([row(), row()])).written
+    assert run(yz_cadre, csv_bytes([row(), row(id_number="330212199001011230")])).refused
+    with pytest.raises(RosterFormatError):
+        run(yz_cadre, b"\xff\xfe not a roster", filename="junk.xlsx")
+    assert sys.getswitchinterval() == before
+
+
 def test_it_refuses_a_file_without_the_required_columns(yz_cadre, tree):
     with pytest.raises(RosterFormatError, match="身份证号"):
         run(yz_cadre, csv_bytes([["x"]], header=["姓名"]))

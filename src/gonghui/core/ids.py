@@ -259,13 +259,19 @@ def mask_phone(phone: str) -> str:
 
 
 _LUHN_DOUBLED = (0, 2, 4, 6, 8, 1, 3, 5, 7, 9)  # digit d doubled, digits of the result summed
+# The Luhn sum of every group of four digits counted from the right, its last digit doubled: a
+# card number's digit is then four table look-ups (a roster import numbers a card per row).
+_LUHN_GROUPS = tuple(_LUHN_DOUBLED[n % 10] + n // 10 % 10 + _LUHN_DOUBLED[n // 100 % 10] + n // 1000
+                     for n in range(10_000))
 
 
 def luhn_check_digit(digits: str) -> str:
-    """The Luhn check digit (bank cards, used for member card numbers)."""
-    backwards = digits[::-1]
-    total = sum(_LUHN_DOUBLED[int(d)] for d in backwards[::2]) + sum(map(int, backwards[1::2]))
-    return str((10 - total % 10) % 10)
+    """The Luhn check digit (bank cards, used for member card numbers) of a string of digits."""
+    n, total = int(digits), 0  # leading zeros add nothing to the sum
+    while n:
+        total += _LUHN_GROUPS[n % 10_000]
+        n //= 10_000
+    return str(-total % 10)
 
 
 def is_luhn_valid(number: str) -> bool:
