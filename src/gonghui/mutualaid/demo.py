@@ -85,7 +85,7 @@ from gonghui.mutualaid.services import RETIREMENT_AGE, payout_deltas
 from gonghui.mutualaid.stats import METRICS, plans_recount
 from gonghui.orgs.models import Org
 from gonghui.stats import activity
-from gonghui.stats.models import Activity, ActivityTotal
+from gonghui.stats.models import Activity
 
 YEARS = range(2018, 2023)
 PERIOD = (dt.date(2018, 1, 1), dt.date(2022, 12, 31))
@@ -804,13 +804,7 @@ def add_activity(deltas: activity.Deltas) -> None:
             "SELECT path, metric, dim, key, day, n, amount FROM aid_demo_activity "
             f"ON CONFLICT (path, metric, dim, key, day) DO UPDATE SET n = {table}.n + excluded.n, "
             f"amount = {table}.amount + excluded.amount")
-        totals = qn(ActivityTotal._meta.db_table)
-        cursor.execute(
-            f"INSERT INTO {totals} (path, metric, dim, key, n, amount) "
-            "SELECT path, metric, dim, key, SUM(n), SUM(amount) FROM aid_demo_activity "
-            "GROUP BY path, metric, dim, key ORDER BY path, metric, dim, key "
-            f"ON CONFLICT (path, metric, dim, key) DO UPDATE SET n = {totals}.n + excluded.n, "
-            f"amount = {totals}.amount + excluded.amount")
+        activity.add_totals_of(cursor, "aid_demo_activity")
         cursor.execute("DROP TABLE aid_demo_activity")
 
 

@@ -115,16 +115,24 @@ def _upsert(model, keys: tuple[str, ...], rows: list[tuple]) -> None:
 
 def refresh_totals(metrics: Iterable[str]) -> None:
     """Recompute the all-time totals of ``metrics`` from their per-day rows: for writers that
-    delete per-day rows or add them without ``add`` (the demo's and the benches' bulk paths)."""
+    delete per-day rows (the demo's reset, the benches' clean-up)."""
     metrics = list(metrics)
-    table, days = ActivityTotal._meta.db_table, Activity._meta.db_table
     marks = ", ".join(["%s"] * len(metrics))
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table} WHERE metric IN ({marks})", metrics)
-        cursor.execute(
-            f"INSERT INTO {table} (path, metric, dim, key, n, amount) "
-            f"SELECT path, metric, dim, key, SUM(n), SUM(amount) FROM {days} WHERE metric IN ({marks}) "
-            "GROUP BY path, metric, dim, key ORDER BY path, metric, dim, key", metrics)
+        cursor.execute(f"DELETE FROM {ActivityTotal._meta.db_table} WHERE metric IN ({marks})", metrics)
+        add_totals_of(cursor, Activity._meta.db_table, f"WHERE metric IN ({marks})", metrics)
+
+
+def add_totals_of(cursor, table: str, where: str = "", params: list | None = None) -> None:
+    """Add per-day rows of ``table`` (columns path, metric, dim, key, n, amount), summed over their
+    days, to the all-time totals: for bulk writers of per-day rows that bypass ``add``."""
+    totals = ActivityTotal._meta.db_table
+    cursor.execute(
+        f"INSERT INTO {totals} (path, metric, dim, key, n, amount) "
+        f"SELECT path, metric, dim, key, SUM(n), SUM(amount) FROM {table} {where} "
+        "GROUP BY path, metric, dim, key ORDER BY path, metric, dim, key "
+        f"ON CONFLICT (path, metric, dim, key) DO UPDATE SET n = {totals}.n + excluded.n, "
+        f"amount = {totals}.amount + excluded.amount", params)
 
 
 @dataclass(frozen=True)
