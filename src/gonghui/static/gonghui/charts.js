@@ -71,7 +71,10 @@
       base.yAxis = category;
       base.series = [{ name: spec.series, type: "bar", data: spec.values.slice().reverse(), barMaxWidth: 18,
                        label: Object.assign({ position: "right" }, label) }];
-      value.nameLocation = "end";
+      // Each bar carries its count and the card its unit: the value axis's own labels only
+      // crowd a narrow card (a city's "10,00020,000…").
+      value.axisLabel = { show: false };
+      value.name = "";
       return base;
     }
     base.xAxis = category;
