@@ -142,3 +142,18 @@ def test_live_figures_need_a_period(tree, source, monkeypatch):
     assert activity.period_figures(tree.nb.path)["people"] is None  # all time: not counted on the hot path
     assert activity.period_figures(tree.nb.path, D(2020, 1, 1), None)["people"] == 7
     assert calls == [(tree.nb.path, D(2020, 1, 1), None)]
+
+
+def test_a_total_that_sums_to_zero_is_no_drift(tree, monkeypatch):
+    """A case counted one day and taken back another: both days keep a row, the total is zero."""
+    def recount():
+        deltas = activity.Deltas()
+        deltas.add(tree.yze.path, D(2020, 1, 1), "cases_settled")
+        deltas.add(tree.yze.path, D(2020, 2, 1), "cases_settled", n=-1)
+        return deltas
+
+    src = activity.Source(name="zero", metrics={"cases_settled": "count"}, recount=recount)
+    monkeypatch.setattr(activity, "SOURCES", {"zero": src})
+    activity.add(recount())
+    assert activity.rebuild([src]) == 0
+    assert totals_in_step()

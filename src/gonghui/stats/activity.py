@@ -222,8 +222,9 @@ def rebuild(sources: Iterable[Source] | None = None) -> int:
     drift = 0
     for source in list(sources if sources is not None else SOURCES.values()):
         fresh = {k: (n, amount) for k, (n, amount) in source.recount().rolled_up().items() if n or amount}
-        fresh_totals = {row[:4]: row[4:] for row in totals_of(
-            (p, m, d, k, day, n, amount) for (p, day, m, d, k), (n, amount) in fresh.items())}
+        fresh_totals = {(p, m, d, k): (n, amount) for p, m, d, k, n, amount in totals_of(
+            (p, m, d, k, day, n, amount) for (p, day, m, d, k), (n, amount) in fresh.items())
+            if n or amount}  # days that cancel out (a case taken back) leave a zero total: none
         metrics = list(source.metrics)
         with transaction.atomic():
             kept = Activity.objects.filter(metric__in=metrics)

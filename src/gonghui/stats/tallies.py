@@ -10,8 +10,9 @@ must not cost more the higher it sits. So each member counts once in every ances
 
 Dimensions: ``all``, ``new_form``, ``category`` (by group), ``sex``, ``birth_year`` and
 ``joined_year`` of the members; ``orgs`` counts the unions of the subtree itself (key ``""``:
-all, ``"new_form"``: new-form unions), kept by the org services (``org_tally_delta``). Age bands are derived from birth years (age = the year of the day asked about
-minus the birth year), the way yearly reports count ages; the live query uses the same rule.
+all, ``"new_form"``: new-form unions), kept by the org services (``org_tally_delta``). Age bands
+are derived from birth years (age = the year of the day asked about minus the birth year), the
+way yearly reports count ages; the live query uses the same rule.
 ``rebuild()`` recomputes everything from the member table (after a bulk load, or to repair).
 """
 
