@@ -1,7 +1,7 @@
 """Long member list exports in the background (导出), with a progress bar like roster imports.
 
 A list of up to ``EXPORT_BACKGROUND_ROWS`` members (20,000 by default: a few seconds) streams to
-the browser at once, as before. A longer one (500,000 members take about 100 s) becomes an
+the browser at once. A longer one (500,000 members take about 100 s) becomes an
 ``ExportJob``: a background task writes the workbook into private storage, the job page follows
 its progress (htmx polling) and offers the download when it is done. Only whoever asked can
 download it; a workbook with full ID numbers is deleted as soon as it is downloaded, any other a

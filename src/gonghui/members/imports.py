@@ -54,8 +54,8 @@ MEMBER_TYPES = ("int8", "int8", "text", "text", "text", "bytea", "text", "date",
                 "text", "text", "text", "bool", "text", "date", "text", "text", "timestamptz", "timestamptz")
 # How long the validating thread may keep the GIL while the database thread waits for it (CPython's
 # default: 5 ms). That thread gives the GIL up at every wait on the socket — a chunk's COPY goes in
-# 128 KiB blocks — and winning it back took up to the whole interval each time while PostgreSQL
-# sat idle: 0.5 ms made a 500,000-row import 11 % faster (docs/benchmarks.md, seventh session).
+# 128 KiB blocks — and winning it back can take the whole interval each time while PostgreSQL
+# sits idle: 0.5 ms makes a 500,000-row import 11 % faster (docs/benchmarks.md, "Roster import").
 SWITCH_INTERVAL = 0.0005
 MAX_LISTED_TRANSFERS = 1_000
 ATTEMPTS = 3  # runs of a file whose people someone else inserted meanwhile
