@@ -81,8 +81,7 @@ from gonghui.mutualaid.models import (
     SettlementRecord,
     SettlementStatus,
 )
-from gonghui.mutualaid.services import RETIREMENT_AGE, payout_deltas
-from gonghui.mutualaid.stats import METRICS, plans_recount
+from gonghui.mutualaid.stats import METRICS, payout_deltas, plans_recount
 from gonghui.orgs.models import Org
 from gonghui.stats import activity
 from gonghui.stats.models import Activity
@@ -284,9 +283,8 @@ ENROLMENT_COLUMNS = ("member_id", "plan_id", "org_id", "org_path", "enrolled_on"
 
 def _pool(people: list[tuple], plan: Plan, day: dt.date) -> list[tuple]:
     """Of ``people`` (id, org_id, org_path, joined_on, birth_date, sex), those ``plan`` accepts on ``day``:
-    joined by then and in service on its first day of cover (``services.eligible_q``; all are active)."""
-    cutoff = {sex: plan.cover_start.replace(year=plan.cover_start.year - age)
-              for sex, age in RETIREMENT_AGE.items()}
+    joined by then and in service on its first day of cover (``selectors.eligible_q``; all are active)."""
+    cutoff = rules.retiree_born_by(plan.cover_start)
     if plan.eligibility == Eligibility.RETIREE:
         return [p for p in people if p[3] <= day and p[4] <= cutoff.get(p[5], cutoff["M"])]
     return [p for p in people if p[3] <= day and p[4] > cutoff.get(p[5], cutoff["M"])]

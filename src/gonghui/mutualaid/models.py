@@ -22,6 +22,15 @@ class Product(models.TextChoices):
     RETIREE_INPATIENT = "retiree_inpatient", _("Retiree inpatient aid")  # 退休职工住院医疗互助保障
 
 
+# Products priced against an in-patient plan: an in-service member is in ``inpatient``, a retiree in
+# ``retiree_inpatient``; a settlement or claim says ``inpatient`` and finds whichever the person has.
+PRODUCT_GROUP = {
+    Product.INPATIENT: (Product.INPATIENT, Product.RETIREE_INPATIENT),
+    Product.RETIREE_INPATIENT: (Product.INPATIENT, Product.RETIREE_INPATIENT),
+    Product.CRITICAL_ILLNESS: (Product.CRITICAL_ILLNESS,),
+}
+
+
 class Eligibility(models.TextChoices):
     IN_SERVICE = "in_service", _("In-service members")
     RETIREE = "retiree", _("Retired members")

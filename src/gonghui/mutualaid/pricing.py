@@ -44,6 +44,7 @@ from gonghui.core import audit, pg
 from gonghui.members.models import Member
 from gonghui.mutualaid import rules
 from gonghui.mutualaid.models import (
+    PRODUCT_GROUP,
     Enrolment,
     Ledger,
     Payout,
@@ -54,7 +55,8 @@ from gonghui.mutualaid.models import (
     SettlementRecord,
     SettlementStatus,
 )
-from gonghui.mutualaid.services import PRODUCT_GROUP, payout_deltas, pick_cover
+from gonghui.mutualaid.selectors import pick_cover
+from gonghui.mutualaid.stats import payout_deltas
 from gonghui.stats import activity
 
 # Records a chunk (one transaction). Each chunk adds to thousands of the same statistics rows and pays a

@@ -7,10 +7,13 @@
 rounded once, to the fen, half up. No database, no clock: the batch engine and the claim review
 call the same function, so a batch result equals the per-record rule. ``Pricing.steps`` explains
 the result for the member's page (codes and amounts; ``explain`` renders them as sentences).
+
+Also the age rule that tells retirees from members in service (``RETIREMENT_AGE``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -21,6 +24,8 @@ from django.utils.translation import gettext as _
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
 ONE = Decimal("1")
+# Retirement age used to tell retirees from in-service members (on the plan's first day of cover).
+RETIREMENT_AGE = {"M": 60, "F": 55}
 
 
 def yuan(value) -> Decimal:
@@ -180,3 +185,15 @@ def explain(steps: Iterable[dict]) -> list[str]:
         elif kind == "payout":
             lines.append(_("Payout: %(amount)s yuan") % s)
     return lines
+
+
+def retiree_born_by(on: dt.date) -> dict[str, dt.date]:
+    """Per sex, the last birth day of someone at or above the retirement age on ``on``: a retiree
+    is born on or before it (29 February: the 28th in a year without one)."""
+    out = {}
+    for sex, age in RETIREMENT_AGE.items():
+        try:
+            out[sex] = on.replace(year=on.year - age)
+        except ValueError:
+            out[sex] = on.replace(year=on.year - age, day=28)
+    return out

@@ -11,17 +11,20 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from gonghui.core import audit
+from gonghui.core import audit, pii
+from gonghui.core.ids import parse_id_number
 from gonghui.core.models import AuditEntry
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, scope_for
-from gonghui.members.models import Member
+from gonghui.members.models import Member, MemberStatus
 from gonghui.members.selectors import text_q
 from gonghui.mutualaid import rules
 from gonghui.mutualaid.models import (
+    PRODUCT_GROUP,
     Claim,
     ClaimDocument,
     ClaimStatus,
+    Eligibility,
     Enrolment,
     EnrolmentBatch,
     Ledger,
@@ -31,10 +34,10 @@ from gonghui.mutualaid.models import (
     PayoutStatus,
     Plan,
     Product,
+    Reason,
     SettlementFeed,
     SettlementRecord,
 )
-from gonghui.mutualaid.services import eligible_q
 from gonghui.orgs.models import Org
 
 MAX_ID = 2**63 - 1
@@ -77,6 +80,45 @@ def plans_open(*, on: dt.date | None = None) -> QuerySet[Plan]:
 
 def plan_locked(*, plan: Plan) -> bool:
     return Enrolment.objects.filter(plan=plan).exists()
+
+
+# --- who a plan accepts, and which enrolment pays for a stay -------------------------------------
+
+
+def eligible_q(plan: Plan) -> Q:
+    """The members a plan accepts (active; in service or retired on its first day of cover)."""
+    retiree = Q()
+    for sex, born_by in rules.retiree_born_by(plan.cover_start).items():
+        retiree |= Q(sex=sex, birth_date__lte=born_by)
+    q = Q(status=MemberStatus.ACTIVE)
+    return q & (retiree if plan.eligibility == Eligibility.RETIREE else ~retiree)
+
+
+def cover_for(*, member_id: int, product: str, day: dt.date) -> tuple[Enrolment | None, str]:
+    """The member's enrolment whose plan covers a stay ending on ``day``, else (None, reason code)."""
+    enrolments = list(Enrolment.objects.select_related("plan")
+                      .filter(member_id=member_id, plan__product__in=PRODUCT_GROUP[Product(product)]))
+    return pick_cover([(e.plan.cover_start, e.plan.cover_end, e.enrolled_on, e) for e in enrolments], day)
+
+
+def pick_cover(candidates, day: dt.date):
+    """Of (cover_start, cover_end, enrolled_on, payload) rows, the payload covering ``day``.
+
+    Else the reason: not_covered_dates when the person is enrolled for the plan year the day falls
+    in but cover had not begun (enrolled after the day), not_enrolled otherwise.
+    """
+    year_found = False
+    for cover_start, cover_end, enrolled_on, payload in candidates:
+        if covers(cover_start, cover_end, enrolled_on, day):
+            return payload, ""
+        if cover_start <= day <= cover_end:
+            year_found = True
+    return None, (Reason.NOT_COVERED_DATES if year_found else Reason.NOT_ENROLLED)
+
+
+def covers(cover_start: dt.date, cover_end: dt.date, enrolled_on: dt.date, day: dt.date) -> bool:
+    """Cover runs from the plan's first day (or the enrolment day, if later) to its last day."""
+    return max(cover_start, enrolled_on) <= day <= cover_end
 
 
 # --- enrolment --------------------------------------------------------------------------------
@@ -240,9 +282,6 @@ def enrolment_preview(*, user, plan: Plan, org: Org, member_ids=None, id_numbers
         parts, asked = [subtree.filter(status="active")], None
     else:
         if id_numbers is not None:
-            from gonghui.core import pii
-            from gonghui.core.ids import parse_id_number
-
             hashes = set()
             for raw in id_numbers:
                 try:

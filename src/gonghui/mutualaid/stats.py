@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Count, Sum
@@ -37,6 +38,28 @@ METRICS = {
 }
 
 
+def enrolment_deltas(deltas: Deltas, path: str, day: dt.date, product: str, n: int, fees: Decimal) -> None:
+    """``n`` enrolments paying ``fees`` in all, of one union, day and product."""
+    for dim, key in (("", ""), ("product", product)):
+        deltas.add(path, day, "aid_enrolments", n=n, dim=dim, key=key)
+        deltas.add(path, day, "aid_fees", n=n, amount=fees, dim=dim, key=key)
+
+
+def payout_deltas(deltas: Deltas, path: str, day: dt.date, product: str, amount: Decimal, n: int = 1) -> None:
+    """``n`` payouts (above zero) of ``amount`` in all, of one union, day and product."""
+    if amount <= 0:
+        return
+    for dim, key in (("", ""), ("product", product)):
+        deltas.add(path, day, "aid_payouts", n=n, dim=dim, key=key)
+        deltas.add(path, day, "aid_paid_amount", n=n, amount=amount, dim=dim, key=key)
+
+
+def claim_deltas(deltas: Deltas, path: str, day: dt.date, product: str, n: int = 1) -> None:
+    """``n`` claims filed, of one union, day and product."""
+    for dim, key in (("", ""), ("product", product)):
+        deltas.add(path, day, "aid_claims", n=n, dim=dim, key=key)
+
+
 def recount() -> Deltas:
     """The per-day rows from the tables (``gonghui stats rebuild``). The plans' enrolment counters
     are recounted first, as part of the same rebuild (a drift is logged: a write path missed it)."""
@@ -47,20 +70,15 @@ def recount() -> Deltas:
     rows = (Enrolment.objects.values_list("org_path", "enrolled_on", "plan__product")
             .annotate(n=Count("id"), fees=Sum("fee")).order_by())
     for path, day, product, n, fees in rows:
-        for dim, key in (("", ""), ("product", product)):
-            deltas.add(path, day, "aid_enrolments", n=n, dim=dim, key=key)
-            deltas.add(path, day, "aid_fees", n=n, amount=fees, dim=dim, key=key)
+        enrolment_deltas(deltas, path, day, product, n, fees)
     rows = (Payout.objects.filter(amount__gt=0).values_list("org_path", "decided_on", "product")
             .annotate(n=Count("id"), amount=Sum("amount")).order_by())
     for path, day, product, n, amount in rows:
-        for dim, key in (("", ""), ("product", product)):
-            deltas.add(path, day, "aid_payouts", n=n, dim=dim, key=key)
-            deltas.add(path, day, "aid_paid_amount", n=n, amount=amount, dim=dim, key=key)
+        payout_deltas(deltas, path, day, product, amount, n=n)
     rows = (Claim.objects.annotate(day=TruncDate("filed_at", tzinfo=timezone.get_current_timezone()))
             .values_list("org_path", "day", "plan__product").annotate(n=Count("id")).order_by())
     for path, day, product, n in rows:
-        for dim, key in (("", ""), ("product", product)):
-            deltas.add(path, day, "aid_claims", n=n, dim=dim, key=key)
+        claim_deltas(deltas, path, day, product, n=n)
     return deltas
 
 
