@@ -51,3 +51,19 @@ def sms_sender_check(app_configs=None, **kwargs) -> list[Error]:
         return [Error(f"SMS_BACKEND is {settings.SMS_BACKEND}, a development sender: no code reaches a phone "
                       "(the console sender writes them to the log).", hint=hint, id="gonghui.E002")]
     return []
+
+
+@register(Tags.models)
+def pii_registry_check(app_configs=None, **kwargs) -> list[Error]:
+    """Every field that looks like protected personal data is registered (``pii.register_fields``), so
+    that key rotation and every other PII feature reach it."""
+    from django.apps import apps
+
+    configs = app_configs or apps.get_app_configs()
+    models = [m for config in configs for m in config.get_models(include_auto_created=True)]
+    return [Error(
+        f"{name} looks like protected personal data (a ciphertext or keyed hash) but is not registered.",
+        hint="Declare it in its app's AppConfig.ready() with gonghui.core.pii.register_fields (or "
+             "register_other_digests for a digest of something that is not personal data).",
+        id="gonghui.E003",
+    ) for name in pii.unregistered_fields(models)]

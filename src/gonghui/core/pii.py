@@ -30,8 +30,9 @@ from typing import NamedTuple
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.db import models
 from django.dispatch import receiver
 
 logger = logging.getLogger(__name__)
@@ -226,3 +227,123 @@ def protector(kind: str) -> Callable[[str, str], Protected]:
         return make(Protected, (h, nonce + encrypt_with(nonce, plain, h.encode()), masked, kid))
 
     return protect_one
+
+
+# --- the registry of protected fields -----------------------------------------------------------
+# Every model field that holds a keyed hash or a ciphertext of personal data is declared here by
+# its app (``AppConfig.ready()``). Key rotation, the report of keys still in use and the tests that
+# scan the database iterate over the declarations; no module is named in core.
+#
+# The marker of a field "of the PII kind" (``is_pii_kind``): a ``BinaryField`` (ciphertexts are
+# the only binary columns), or a ``CharField`` named ``hash`` or ``…_hash``. Each such field of
+# every installed model is either registered here or declared a digest of something else
+# (``register_other_digests``: the audit chain, token and code hashes); the system check
+# ``gonghui.E003`` names any that is neither.
+
+
+@dataclass(frozen=True)
+class Value:
+    """One protected value of a row: its keyed hash (``digest(kind, value)``) and, when the value
+    can be read back, its ciphertext field, encrypted with the hash as associated data."""
+
+    kind: str
+    hash: str
+    cipher: str | None = None
+
+
+@dataclass(frozen=True)
+class Registration:
+    """The protected values of one model.
+
+    ``key_id``: the field naming the encryption key of the row's ciphertexts (one key per row;
+    empty when the row holds none; None when the model keeps keyed hashes only).
+    """
+
+    model: type
+    values: tuple[Value, ...]
+    key_id: str | None
+
+    @property
+    def label(self) -> str:
+        return self.model._meta.label
+
+    @property
+    def ciphers(self) -> tuple[Value, ...]:
+        return tuple(v for v in self.values if v.cipher)
+
+    def fields(self) -> set[str]:
+        return {name for v in self.values for name in (v.hash, v.cipher) if name}
+
+
+_registry: dict[type, Registration] = {}
+_other_digests: dict[tuple[type, str], str] = {}
+
+
+def _is_binary(field) -> bool:
+    return isinstance(field, models.BinaryField)
+
+
+def is_pii_kind(field) -> bool:
+    """Whether a model field looks like protected personal data (see the marker above)."""
+    if not getattr(field, "concrete", False):
+        return False
+    if _is_binary(field):
+        return True
+    return isinstance(field, models.CharField) and (field.name == "hash" or field.name.endswith("_hash"))
+
+
+def register_fields(model, *values: Value, key_id: str = "pii_key_id") -> Registration:
+    """Declare the protected values of ``model`` (from its app's ``ready()``).
+
+    ``key_id`` names the field that holds the key id of the row's ciphertexts (not used by a
+    model with keyed hashes only). A wrong declaration is refused at start-up.
+    """
+    def get(name: str):
+        try:
+            return model._meta.get_field(name)
+        except FieldDoesNotExist:
+            raise ImproperlyConfigured(f"PII registration of {model._meta.label}: no field {name!r}.") from None
+
+    if not values:
+        raise ImproperlyConfigured(f"PII registration of {model._meta.label} names no value.")
+    for value in values:
+        if not is_pii_kind(get(value.hash)) or _is_binary(get(value.hash)):
+            raise ImproperlyConfigured(f"PII registration of {model._meta.label}: {value.hash!r} is not a hash field "
+                                       "(a CharField named …_hash).")
+        if value.cipher and not _is_binary(get(value.cipher)):
+            raise ImproperlyConfigured(f"PII registration of {model._meta.label}: {value.cipher!r} is not a "
+                                       "BinaryField.")
+    if any(v.cipher for v in values):
+        if not key_id:
+            raise ImproperlyConfigured(f"PII registration of {model._meta.label}: ciphertexts need a key_id field.")
+        get(key_id)
+    else:
+        key_id = None  # keyed hashes only: the HMAC key never changes, nothing to rotate
+    if model in _registry and (_registry[model].values, _registry[model].key_id) != (tuple(values), key_id):
+        raise ImproperlyConfigured(f"{model._meta.label} is registered twice for PII, differently.")
+    registration = Registration(model=model, values=tuple(values), key_id=key_id)
+    _registry[model] = registration
+    return registration
+
+
+def register_other_digests(model, *names: str, why: str) -> None:
+    """Declare fields that look like protected data (``…_hash``) but are digests of something else."""
+    for name in names:
+        model._meta.get_field(name)
+        _other_digests[(model, name)] = why
+
+
+def registered() -> list[Registration]:
+    """Every registration, in the order the apps made them (INSTALLED_APPS)."""
+    return list(_registry.values())
+
+
+def unregistered_fields(models) -> list[str]:
+    """``app.Model.field`` of each field of the PII kind in ``models`` that nobody declared."""
+    missing = []
+    for model in models:
+        known = _registry[model].fields() if model in _registry else set()
+        for f in model._meta.get_fields():
+            if is_pii_kind(f) and f.name not in known and (model, f.name) not in _other_digests:
+                missing.append(f"{model._meta.label}.{f.name}")
+    return missing

@@ -11,6 +11,10 @@ class DisputesConfig(AppConfig):
         from gonghui.stats import activity
 
         activity.register(activity.Source(name="disputes", metrics=services.METRICS, recount=services.recount))
+        from gonghui.core import pii
+
+        pii.register_fields(self.get_model("Case"), pii.Value("id", "id_hash", "id_cipher"),
+                            pii.Value("phone", "phone_hash", "phone_cipher"))
         from gonghui.demo import extensions
         from gonghui.disputes import demo
 

@@ -216,26 +216,6 @@ def _rekeyed(member: Member, changes: dict) -> dict:
     return out
 
 
-def member_reencrypt(*, member: Member) -> bool:
-    """Move one row's ciphertexts to the current key (key rotation); False when already there.
-
-    Not an audited business write: the values do not change, only the key that protects them.
-    """
-    current = pii.current_key_id()
-    with transaction.atomic():
-        member = Member.objects.select_for_update().get(pk=member.pk)
-        if member.pii_key_id == current:
-            return False
-        fields = {"pii_key_id": current}
-        plain = pii.decrypt(member.id_cipher, key_id=member.pii_key_id, bound_to=member.id_hash)
-        fields["id_cipher"], _kid = pii.encrypt(plain, bound_to=member.id_hash)
-        if member.phone_cipher:
-            plain = pii.decrypt(member.phone_cipher, key_id=member.pii_key_id, bound_to=member.phone_hash)
-            fields["phone_cipher"], _kid = pii.encrypt(plain, bound_to=member.phone_hash)
-        Member.objects.filter(pk=member.pk).update(**fields)
-    return True
-
-
 def member_reveal_id_number(*, actor, member: Member) -> str:
     """The full ID number, for a role that may see it; every reveal is audited."""
     require(actor, Perm.REVEAL, member.org_path)

@@ -1,16 +1,16 @@
 """``gonghui pii_keys``: fresh keys for a new installation, and re-encryption after a rotation."""
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
 
-from gonghui.core import audit, pii
+from gonghui.core import pii
+from gonghui.core.rotation import pii_rotate
 
 
 class Command(BaseCommand):
     help = (
         "Print freshly generated PII_HMAC_KEY and PII_ENCRYPTION_KEYS values for the environment of a "
-        "new installation. With --rotate, move every member's, account mobile's and join application's ciphertexts to the current (first) "
-        "encryption key, after it was put in front of the old ones."
+        "new installation. With --rotate, move every stored ciphertext (every model that registered its personal data) "
+        "to the current (first) encryption key, after it was put in front of the old ones."
     )
 
     def add_arguments(self, parser):
@@ -33,48 +33,8 @@ class Command(BaseCommand):
         self.stdout.write("# `gonghui pii_keys --rotate`; drop an old key once no row uses it.")
 
     def _rotate(self):
-        from gonghui.members.models import Member
-        from gonghui.members.services import member_reencrypt
-
-        current = pii.current_key_id()
-        moved, last = 0, 0
-        while True:  # in batches by primary key: no cursor stays open while rows are written
-            batch = list(
-                Member.objects.exclude(pii_key_id=current).filter(pk__gt=last).order_by("pk")
-                .values_list("pk", flat=True)[:2000]
-            )
-            if not batch:
-                break
-            for pk in batch:
-                moved += member_reencrypt(member=Member(pk=pk))
-            last = batch[-1]
-        from gonghui.core.models import AccountPhone
-        from gonghui.members.models import JoinApplication
-
-        accounts = _rekey(AccountPhone, [("phone_cipher", "phone_hash")], current)
-        applications = _rekey(JoinApplication, [("id_cipher", "id_hash"), ("phone_cipher", "phone_hash")], current)
-        audit.record(actor=None, action="pii.rotate",
-                     data={"key_id": current, "members": moved, "accounts": accounts, "applications": applications})
-        left = set()
-        for model in (Member, AccountPhone, JoinApplication):
-            left |= set(model.objects.exclude(pii_key_id=current).values_list("pii_key_id", flat=True).distinct())
-        self.stdout.write(f"re-encrypted {moved} members, {accounts} account mobiles and {applications} join "
-                          f"applications under key {current!r}; "
-                          f"keys still in use besides it: {sorted(left) or 'none'}")
-
-
-def _rekey(model, pairs: list[tuple[str, str]], current: str) -> int:
-    """Move each row's ciphertexts (cipher field, hash it is bound to) to the current key, row by row."""
-    moved = 0
-    for pk in list(model.objects.exclude(pii_key_id=current).values_list("pk", flat=True)):
-        with transaction.atomic():
-            row = model.objects.select_for_update().filter(pk=pk).exclude(pii_key_id=current).first()
-            if row is None:
-                continue
-            fields = {"pii_key_id": current}
-            for cipher, bound in pairs:
-                plain = pii.decrypt(getattr(row, cipher), key_id=row.pii_key_id, bound_to=getattr(row, bound))
-                fields[cipher], _kid = pii.encrypt(plain, bound_to=getattr(row, bound))
-            model.objects.filter(pk=pk).update(**fields)
-            moved += 1
-    return moved
+        result = pii_rotate()
+        moved = ", ".join(f"{n} {label}" for label, n in result.moved.items())
+        left = "; ".join(f"{key_id} ({', '.join(labels)})" for key_id, labels in result.left.items())
+        self.stdout.write(f"re-encrypted under key {result.key_id!r}: {moved}; "
+                          f"keys still in use besides it: {left or 'none'}")
