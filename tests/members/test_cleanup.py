@@ -1,27 +1,18 @@
-"""`gonghui cleanup`: stale SMS codes, expired API tokens, old import jobs and their files, and the
-mobiles of abandoned sign-ups go; everything still in use stays; a second run finds nothing."""
+"""The member database's part of `gonghui cleanup`: old import jobs and background exports go with
+their files, and so do stray files of their private folders; recent ones stay."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
-from django.core.management.base import CommandError
 from django.utils import timezone
 
-from gonghui.core.models import AccountPhone, ApiToken, AuditEntry, SmsCode
-from gonghui.core.services import account_for_verified_phone, api_token_issue
-from gonghui.core.sms import sms_code_send
-from gonghui.members.cleanup import cleanup
+from gonghui.core.cleanup import cleanup
 from gonghui.members.import_jobs import import_job_create
-from gonghui.members.models import ImportJob, ImportStatus, Member
-from gonghui.members.services import join_apply
-from gonghui.members.tasks import run_cleanup
-from tests.factories import make_member, valid_id_number, verified_account
+from gonghui.members.models import ImportJob, ImportStatus
 from tests.roster.test_imports import csv_bytes
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
@@ -44,38 +35,6 @@ def age(model, days: float, field: str = "created_at", **filters):
     model.objects.filter(**filters).update(**{field: NOW() - dt.timedelta(days=days)})
 
 
-def run(**options) -> str:
-    out = io.StringIO()
-    call_command("cleanup", stdout=out, **options)
-    return out.getvalue()
-
-
-# ---------------------------------------------------------------------------------------------
-
-
-def test_sms_codes_go_a_day_after_they_were_sent_not_before(db):
-    sms_code_send(phone="13900000001")
-    sms_code_send(phone="13900000002")
-    sms_code_send(phone="13900000003")
-    # 1: expired and sent two days ago → goes. 2: expired but sent today → stays (it counts against the
-    # daily limit). 3: still valid → stays.
-    SmsCode.objects.filter(pk=SmsCode.objects.order_by("pk")[0].pk).update(
-        created_at=NOW() - dt.timedelta(days=2), expires_at=NOW() - dt.timedelta(days=2) + dt.timedelta(minutes=5))
-    SmsCode.objects.filter(pk=SmsCode.objects.order_by("pk")[1].pk).update(
-        created_at=NOW() - dt.timedelta(hours=1), expires_at=NOW() - dt.timedelta(minutes=55))
-    assert cleanup().sms_codes == 1
-    assert SmsCode.objects.count() == 2
-
-
-def test_expired_api_tokens_go_and_live_ones_stay(tree, yz_cadre, bl_cadre):
-    api_token_issue(user=yz_cadre)
-    live = api_token_issue(user=bl_cadre)
-    ApiToken.objects.filter(user=yz_cadre).update(expires_at=NOW() - dt.timedelta(seconds=1))
-    assert cleanup().api_tokens == 1
-    assert list(ApiToken.objects.values_list("user", flat=True)) == [bl_cadre.pk]
-    assert live  # still usable: see tests/core/test_api_tokens.py
-
-
 def test_old_import_jobs_go_with_their_files_and_recent_ones_stay(tree, yz_cadre, settings, private_media,
                                                                   django_capture_on_commit_callbacks):
     settings.TASKS = IMMEDIATE
@@ -91,9 +50,10 @@ def test_old_import_jobs_go_with_their_files_and_recent_ones_stay(tree, yz_cadre
     age(ImportJob, 31, pk__in=[refused.pk, waiting.pk])
 
     result = cleanup()
-    assert (result.import_jobs, result.files) == (2, 2)
+    assert (result.counts["import_jobs"], result.files) == (2, 2)
     assert list(ImportJob.objects.values_list("pk", flat=True)) == [recent.pk]
     assert files_in(private_media) == {recent.upload.name}
+
 
 
 def test_stray_files_nobody_refers_to_go_once_old(tree, private_media):
@@ -106,75 +66,3 @@ def test_stray_files_nobody_refers_to_go_once_old(tree, private_media):
     os.utime(old, (stamp, stamp))
     assert cleanup().files == 1
     assert files_in(private_media) == {"imports/fresh.csv"}
-
-
-def test_abandoned_sign_ups_lose_their_mobile_and_are_deactivated(tree, yz_cadre):
-    abandoned = verified_account("13900000011")
-    applied = verified_account("13900000012")
-    join_apply(applicant=applied, org=tree.yze, name="赵申请", id_number=valid_id_number(), employer="美团外卖")
-    member = verified_account("13900000013")
-    Member.objects.filter(pk=make_member(tree.yze).pk).update(user=member)
-    recent = verified_account("13900000014")
-    users = [abandoned, applied, member, recent, yz_cadre]
-    for user in users[:3]:
-        type(user).objects.filter(pk=user.pk).update(date_joined=NOW() - dt.timedelta(days=60))
-    type(yz_cadre).objects.filter(pk=yz_cadre.pk).update(date_joined=NOW() - dt.timedelta(days=60), last_login=None)
-
-    result = cleanup()
-    assert result.accounts == [abandoned.pk]
-    abandoned.refresh_from_db()
-    assert not abandoned.is_active and not AccountPhone.objects.filter(user=abandoned).exists()
-    assert all(type(u).objects.get(pk=u.pk).is_active for u in users[1:])
-    assert AccountPhone.objects.count() == 3
-    entry = AuditEntry.objects.get(action="core.cleanup")
-    assert entry.data["account_ids"] == [abandoned.pk] and "13900000011" not in str(entry.data)
-    # The owner of the mobile comes back: the mobile makes a new account.
-    again, created = account_for_verified_phone(phone="13900000011")
-    assert created and again.pk != abandoned.pk
-
-
-def test_a_sign_up_that_logged_in_lately_is_not_abandoned(db):
-    user = verified_account("13900000021")
-    type(user).objects.filter(pk=user.pk).update(date_joined=NOW() - dt.timedelta(days=90),
-                                                 last_login=NOW() - dt.timedelta(days=3))
-    assert cleanup().accounts == []
-    assert cleanup(days=2).accounts == [user.pk]
-
-
-def test_the_command_prints_what_it_removed_audits_once_and_is_idempotent(tree, yz_cadre):
-    api_token_issue(user=yz_cadre)
-    ApiToken.objects.update(expires_at=NOW() - dt.timedelta(days=1))
-    abandoned = verified_account("13900000031")
-    type(abandoned).objects.filter(pk=abandoned.pk).update(date_joined=NOW() - dt.timedelta(days=45))
-
-    dry = run(dry_run=True)
-    assert "Would remove" in dry and "expired API tokens:     1" in dry and "abandoned sign-ups:     1" in dry
-    assert ApiToken.objects.exists() and not AuditEntry.objects.filter(action="core.cleanup").exists()
-
-    out = run()
-    assert "Removed" in out and "expired API tokens:     1" in out
-    assert "abandoned sign-ups:     1 (mobile removed, account deactivated)" in out
-    second = run()
-    assert "Nothing was stale." in second
-    assert AuditEntry.objects.filter(action="core.cleanup").count() == 1
-
-
-def test_days_come_from_the_setting_or_the_option(db, settings):
-    user = verified_account("13900000041")
-    type(user).objects.filter(pk=user.pk).update(date_joined=NOW() - dt.timedelta(days=10))
-    settings.CLEANUP_AFTER_DAYS = 30
-    assert "abandoned sign-ups:     0" in run(dry_run=True)
-    settings.CLEANUP_AFTER_DAYS = 7
-    assert "abandoned sign-ups:     1" in run(dry_run=True)
-    assert "abandoned sign-ups:     0" in run(dry_run=True, days=11)
-    with pytest.raises(CommandError, match="at least 1"):
-        run(days=0)
-
-
-def test_the_task_runs_the_same_cleanup(tree, yz_cadre, settings):
-    settings.TASKS = IMMEDIATE
-    api_token_issue(user=yz_cadre)
-    ApiToken.objects.update(expires_at=NOW() - dt.timedelta(days=1))
-    result = run_cleanup.enqueue()
-    assert result.return_value["api_tokens"] == 1
-    assert not ApiToken.objects.exists()

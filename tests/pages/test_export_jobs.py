@@ -15,7 +15,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from gonghui.core.models import AuditEntry, Role
-from gonghui.members.cleanup import cleanup
+from gonghui.core.cleanup import cleanup
 from gonghui.members.export_jobs import export_job_create, export_job_run
 from gonghui.members.models import ExportJob, ExportStatus
 from tests.factories import make_member, valid_id_number
@@ -147,7 +147,7 @@ def test_cleanup_removes_exports_a_day_old_with_their_workbook(yz_cadre, roster,
     ExportJob.objects.filter(pk=old.pk).update(created_at=timezone.now() - dt.timedelta(hours=25))
     assert len(files(long_lists)) == 2
     result = cleanup()
-    assert (result.export_jobs, result.files) == (1, 1)
+    assert (result.counts["export_jobs"], result.files) == (1, 1)
     assert list(ExportJob.objects.values_list("pk", flat=True)) == [new.pk] and len(files(long_lists)) == 1
 
 

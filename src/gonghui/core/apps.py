@@ -7,7 +7,7 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from gonghui.core import checks  # noqa: F401 - registers the system checks
-        from gonghui.core import pii
+        from gonghui.core import cleanup, pii
 
         account_phone, sms_code = self.get_model("AccountPhone"), self.get_model("SmsCode")
         pii.register_fields(account_phone, pii.Value("phone", "phone_hash", "phone_cipher"))
@@ -19,3 +19,8 @@ class CoreConfig(AppConfig):
         if apps.is_installed("axes"):
             pii.register_other_digests(apps.get_model("axes", "AccessLog"), "session_hash",
                                        why="django-axes: a hash of the session key")
+
+        cleanup.register(cleanup.CleanupJob("sms_codes", "expired SMS codes", cleanup.stale_sms_codes))
+        cleanup.register(cleanup.CleanupJob("api_tokens", "expired API tokens", cleanup.expired_api_tokens))
+        cleanup.register(cleanup.CleanupJob("accounts", "abandoned sign-ups", cleanup.abandoned_sign_ups,
+                                            removed_note="(mobile removed, account deactivated)"))

@@ -2,7 +2,6 @@
 
 from django_tasks import task
 
-from gonghui.members.cleanup import cleanup
 from gonghui.members.import_jobs import import_job_run
 
 
@@ -10,12 +9,6 @@ from gonghui.members.import_jobs import import_job_run
 def run_import_job(job_id: int) -> str:
     """Import the roster file of an ImportJob; the job row carries progress and outcome."""
     return import_job_run(job_id=job_id)
-
-
-@task()
-def run_cleanup() -> dict:
-    """`gonghui cleanup` as a task (enqueue it daily from a scheduler); returns what was removed."""
-    return cleanup().as_data()
 
 
 @task()
