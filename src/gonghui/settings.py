@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "gonghui.portal",
     "gonghui.disputes",
     "gonghui.mutualaid",
+    "gonghui.demo",
+    "gonghui.bench",
 ]
 
 MIDDLEWARE = [

@@ -7,15 +7,10 @@ class DisputesConfig(AppConfig):
     verbose_name = "Labour-dispute mediation"
 
     def ready(self):
+        from gonghui.core import pii
         from gonghui.disputes import services
         from gonghui.stats import activity
 
         activity.register(activity.Source(name="disputes", metrics=services.METRICS, recount=services.recount))
-        from gonghui.core import pii
-
         pii.register_fields(self.get_model("Case"), pii.Value("id", "id_hash", "id_cipher"),
                             pii.Value("phone", "phone_hash", "phone_cipher"))
-        from gonghui.demo import extensions
-        from gonghui.disputes import demo
-
-        extensions.register(extensions.Extension("disputes", load=demo.load, remove=demo.remove))

@@ -17,7 +17,3 @@ class MembersConfig(AppConfig):
         for folder in stale.FOLDERS:
             cleanup.register_folder(cleanup.PrivateFolder(folder, referenced=stale.referenced_files))
 
-        from gonghui.demo import extensions
-        from gonghui.members import demo
-
-        extensions.register(extensions.Extension("members", load=demo.load, remove=demo.remove))

@@ -7,18 +7,13 @@ class MutualAidConfig(AppConfig):
     verbose_name = "Medical mutual aid"
 
     def ready(self) -> None:
+        from gonghui.core import pii
         from gonghui.mutualaid.stats import SOURCE
         from gonghui.stats import activity
 
         activity.register(SOURCE)
-        from gonghui.core import pii
-
         pii.register_fields(self.get_model("SettlementRecord"), pii.Value("id", "id_hash", "id_cipher"))
         pii.register_fields(self.get_model("Claim"), pii.Value("id", "patient_hash", "patient_cipher"))
         # The person a payout and a yearly ledger belong to: the member's or a dependant's ID hash.
         pii.register_fields(self.get_model("Ledger"), pii.Value("id", "person_hash"))
         pii.register_fields(self.get_model("Payout"), pii.Value("id", "person_hash"))
-        from gonghui.demo import extensions
-        from gonghui.mutualaid import demo
-
-        extensions.register(extensions.Extension("mutualaid", load=demo.load, remove=demo.remove))
