@@ -36,10 +36,11 @@ run: setup
 	trap 'exit 130' INT; trap 'exit 143' TERM; \
 	$(BIN)/gonghui runserver 127.0.0.1:$(PORT)
 
-# The layering contract (pyproject.toml), then the whole suite on SQLite (and on PostgreSQL when
-# DATABASE_URL is set), browser tests included.
+# The layering contract and the linter (pyproject.toml), then the whole suite on SQLite (and on
+# PostgreSQL when DATABASE_URL is set), browser tests included.
 test: setup
 	$(BIN)/lint-imports
+	$(BIN)/ruff check
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-browser: setup

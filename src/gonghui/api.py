@@ -5,8 +5,7 @@ import logging
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
-from ninja.errors import ValidationError as NinjaValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 
 from gonghui.core.api import BearerAuth, router as auth_router
 from gonghui.core.middleware import ERROR_CODES

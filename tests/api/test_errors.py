@@ -92,7 +92,7 @@ def test_an_unexpected_error_is_a_json_500_that_leaks_nothing(nb, tree, monkeypa
 
     monkeypatch.setattr("gonghui.orgs.api.subtree_stats", boom)
     response = nb.get("/api/v1/orgs/NB/stats")
-    body = assert_json_error(response, 500, "server_error")
+    assert_json_error(response, 500, "server_error")
     assert "secret" not in response.content.decode() and ID not in response.content.decode()
     assert "Traceback" not in response.content.decode()
     assert any(r.name == "gonghui.api" and r.exc_info for r in caplog.records)

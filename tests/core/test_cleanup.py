@@ -11,13 +11,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from gonghui.core.cleanup import CleanupJob, Found, cleanup, jobs
 from gonghui.core.models import AccountPhone, ApiToken, AuditEntry, SmsCode
 from gonghui.core.services import account_for_verified_phone, api_token_issue
 from gonghui.core.sms import sms_code_send
-from gonghui.core.cleanup import CleanupJob, Found, cleanup, jobs
+from gonghui.core.tasks import run_cleanup
 from gonghui.members.models import Member
 from gonghui.members.services import join_apply
-from gonghui.core.tasks import run_cleanup
 from tests.factories import make_member, valid_id_number, verified_account
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -7,28 +7,28 @@ import unicodedata
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
-from gonghui.core.ids import (
+from gonghui.core.ids import (  # the paths without their fast path
     CREDIT_CODE_CHARS,
     PROVINCE_CODES,
+    _parse_id_number_fully,
+    _parse_phone_fully,
     credit_code_check_char,
     id_check_char,
     is_luhn_valid,
     luhn_check_digit,
     make_credit_code,
     make_id_number,
-    normalise,
     mask_id_number,
     mask_phone,
+    normalise,
     parse_credit_code,
     parse_id_number,
     parse_phone,
     quick_id_facts,
     quick_phone,
 )
-from gonghui.core.ids import _parse_id_number_fully, _parse_phone_fully  # the paths without their fast path
 
 TODAY = timezone.localdate()
 FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")

@@ -16,8 +16,8 @@ from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
 from gonghui.core import pii
-from gonghui.core.models import AuditEntry
 from gonghui.core.logging import RedactPIIFilter
+from gonghui.core.models import AuditEntry
 from gonghui.members.models import Member
 from gonghui.members.services import member_create, member_reveal_id_number, member_update
 from tests.factories import make_member, valid_id_number

@@ -3,8 +3,7 @@
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from gonghui.core.paths import ALPHABET, subtree_q, upper_bound
 from gonghui.core.scope import Perm, Scope, _minimal, forget_scope, is_staff_user, require, scope_for

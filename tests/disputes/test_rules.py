@@ -3,8 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import assume, given, strategies as st
 
 from gonghui.disputes import rules
 

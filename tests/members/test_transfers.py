@@ -18,8 +18,8 @@ from gonghui.members.services import (
     transfer_refuse,
     transfer_request,
 )
-from gonghui.stats import tallies
 from gonghui.orgs.models import Org
+from gonghui.stats import tallies
 from tests.factories import UserFactory, grant, make_member, make_org, system_user, valid_id_number
 
 ID = valid_id_number(7101, birth=dt.date(1985, 8, 8))

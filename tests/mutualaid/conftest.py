@@ -10,7 +10,6 @@ from tests.api.conftest import api_as  # noqa: F401 - the bearer-client fixture
 from tests.factories import system_user
 
 
-
 def open_plan(*, product=Product.INPATIENT, year=None, **overrides):
     """A plan whose enrolment window is open today and whose cover includes today (in ``year``)."""
     today = timezone.localdate()

@@ -14,14 +14,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
-from django.test.utils import CaptureQueriesContext
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Count, F
+from django.test.utils import CaptureQueriesContext
 
 from gonghui.mutualaid import services, stats
 from gonghui.mutualaid.models import Enrolment, Plan, Product
-from tests.demo.conftest import PASSWORD, TEST_SCALE, demo  # noqa: F401  (fixture)
 from tests.concurrency import run_together
+from tests.demo.conftest import PASSWORD, TEST_SCALE, demo  # noqa: F401  (fixture)
 from tests.factories import make_member, make_org, system_user
 from tests.mutualaid.conftest import jan1, open_plan
 from tests.mutualaid.test_pages_figures import YEARS, history  # noqa: F401  (fixture)

@@ -5,8 +5,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from gonghui.mutualaid.rules import FEN, Rule, Tier, explain, parse_tiers, payout_amount, price
 

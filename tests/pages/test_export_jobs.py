@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from gonghui.core.models import AuditEntry, Role
 from gonghui.core.cleanup import cleanup
+from gonghui.core.models import AuditEntry, Role
 from gonghui.members.export_jobs import export_job_create, export_job_run
 from gonghui.members.models import ExportJob, ExportStatus
 from tests.factories import make_member, valid_id_number

@@ -8,8 +8,8 @@ import pytest
 from openpyxl import Workbook
 
 from gonghui.core.models import AuditEntry
-from gonghui.members.exports import write_error_workbook, write_template
 from gonghui.members import imports
+from gonghui.members.exports import write_error_workbook, write_template
 from gonghui.members.imports import roster_import
 from gonghui.members.models import Member, Transfer
 from gonghui.members.roster import CATEGORY_TEMPLATE_NAMES, RosterFormatError

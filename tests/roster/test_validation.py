@@ -4,8 +4,7 @@ import datetime as dt
 import io
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 from openpyxl import Workbook
 
 from gonghui.core import pii

@@ -4,10 +4,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-
-from gonghui.stats import activity
 from django.db.models import Sum
 
+from gonghui.stats import activity
 from gonghui.stats.models import Activity, ActivityTotal
 from tests.factories import UserFactory, grant
 

@@ -43,7 +43,7 @@ def history(tree, on_day):
     P2: YZE from 2019, left 2021-06-01, back in YZE on 2023-01-01.
     P3: BLE from 2018, left 2022-01-01, back in YZE on 2024-01-01."""
     ids = {name: valid_id_number() for name in ("p1", "p2", "p3")}
-    p1 = make_member(tree.yze, name="一", id_number=ids["p1"], joined_on=dt.date(2020, 1, 1), category="courier")
+    make_member(tree.yze, name="一", id_number=ids["p1"], joined_on=dt.date(2020, 1, 1), category="courier")
     p2 = make_member(tree.yze, name="二", id_number=ids["p2"], joined_on=dt.date(2019, 1, 1))
     p3 = make_member(tree.ble, name="三", id_number=ids["p3"], joined_on=dt.date(2018, 1, 1))
     leave(on_day, dt.date(2021, 6, 1), p2)

@@ -2,9 +2,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Paginator
-from django.contrib.auth.signals import user_logged_in
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
@@ -61,7 +61,9 @@ class TokenOut(Schema):
     token: str
 
 
-@router.post("/token", auth=None, response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut}, summary="Exchange a username and password for a token")
+@router.post("/token", auth=None,
+             response={200: TokenOut, 400: ErrorOut, 401: ErrorOut, 415: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+             summary="Exchange a username and password for a token")
 def token(request, payload: TokenIn):
     if request.content_type != "application/json":
         # django-axes reads request.POST while it counts a failure; a broken multipart body would

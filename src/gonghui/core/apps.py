@@ -6,7 +6,7 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from gonghui.core import checks  # noqa: F401 - registers the system checks
+        import gonghui.core.checks  # noqa: F401 - registers the system checks
         from gonghui.core import cleanup, pii
 
         account_phone, sms_code = self.get_model("AccountPhone"), self.get_model("SmsCode")

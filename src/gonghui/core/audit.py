@@ -106,7 +106,8 @@ def verify(batch: int = 5000) -> Iterator[Break]:
             yield Break(expected_seq, f"entries {expected_seq}…{row['seq'] - 1} are missing")
         if row["prev_hash"] != prev_hash:
             yield Break(row["seq"], "does not follow the previous entry")
-        fields = {k: row[k] for k in ("seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id", "org_path", "ip", "data")}
+        fields = {k: row[k] for k in ("seq", "at", "actor_id", "actor_name", "action", "object_type", "object_id",
+                                      "org_path", "ip", "data")}
         if _entry_hash(row["prev_hash"], **fields) != row["hash"]:
             yield Break(row["seq"], "content was changed after it was written")
         prev_hash, expected_seq = row["hash"], row["seq"] + 1

@@ -21,7 +21,6 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from gonghui.core import audit
-from gonghui.stats import tallies
 from gonghui.core.models import AuditEntry, Role, RoleKind
 from gonghui.core.paths import subtree_q, upper_bound
 from gonghui.demo import bulk, extensions
@@ -32,6 +31,7 @@ from gonghui.demo.places import DISTRICT_CODES, DISTRICTS, MIGRANT_REGIONS
 from gonghui.demo.tree import CityTree, DistrictTree, build_city, child_path
 from gonghui.members.models import Category, Member, MemberStatus
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.stats import tallies
 
 DEFAULT_PASSWORD = "gonghui-demo"
 ACTION = "demo.load"

@@ -395,7 +395,8 @@ def _case_fields(payload) -> dict:
     return data
 
 
-@router.post("/cases", response={201: CaseOut, **ERRORS}, summary="Apply for mediation (worker) or record an oral application (cadre)")
+@router.post("/cases", response={201: CaseOut, **ERRORS},
+             summary="Apply for mediation (worker) or record an oral application (cadre)")
 def case_open(request, payload: CaseIn):
     org = _receiving_org(request, payload.org, payload.channel)
     case = services.case_open(actor=request.user, org=org, channel=payload.channel, **_case_fields(payload))

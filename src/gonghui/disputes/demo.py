@@ -406,7 +406,8 @@ class _Builder:
         i = self._case(district, person(4), received=received(8), channel=Channel.ONLINE, state=State.MEDIATING,
                        room=room, claims=claims(31000), mediator=mediator)
         self.sessions[i].append({"held_at": received(5), "place": room.address or room.name,
-                                 "attendees": "申请人、用人单位人事经理、调解员", "minutes": "双方对加班时长有争议，约定下次带考勤记录。"})
+                                 "attendees": "申请人、用人单位人事经理、调解员",
+                                 "minutes": "双方对加班时长有争议，约定下次带考勤记录。"})
         if lawyer is not None:
             self.legal_aid[i] = {"state": LegalAidState.REQUESTED, "request": "请驻站律师帮助计算加班费",
                                  "requested_at": received(7), "accepted_on": None, "done_on": None, "lawyer": None,

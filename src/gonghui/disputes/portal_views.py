@@ -22,7 +22,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gonghui.core.scope import is_staff_user
 from gonghui.disputes import selectors, services, states
-from gonghui.disputes.forms import LegalAidForm, MemberApplicationForm, ReasonForm, SatisfactionForm, apply_errors, claim_formset
+from gonghui.disputes.forms import (
+    LegalAidForm,
+    MemberApplicationForm,
+    ReasonForm,
+    SatisfactionForm,
+    apply_errors,
+    claim_formset,
+)
 from gonghui.disputes.models import Case, ClaimKind, LegalAidState, State
 from gonghui.disputes.views import agreement_context, attachment_response
 from gonghui.members.selectors import join_districts, member_of_user

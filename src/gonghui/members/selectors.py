@@ -24,7 +24,6 @@ from gonghui.members.models import (
 )
 from gonghui.orgs.models import FEDERATION_KINDS, Org, OrgKind
 
-
 MAX_ID = 2**63 - 1
 
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from urllib.parse import quote
 from decimal import ROUND_HALF_UP, Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages

@@ -6,7 +6,6 @@ from django.utils.translation import gettext, gettext_lazy as _, ngettext
 
 from gonghui.orgs.models import OrgKind
 
-
 # static/gonghui/idcheck.js checks the code as the user types, with the messages (and so the
 # translations) of gonghui.core.ids, which checks it again on submit.
 CREDIT_ATTRS = {

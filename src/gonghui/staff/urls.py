@@ -1,7 +1,6 @@
 from django.urls import include, path
 
-from gonghui.members import queue_views
-from gonghui.members import views as member_views
+from gonghui.members import queue_views, views as member_views
 from gonghui.orgs import views as org_views
 from gonghui.staff import views
 

@@ -4,8 +4,8 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from gonghui.core import pii
 from gonghui.demo.calibration import MIN_SCALE, SMALL_SCALE, DemoError, parse_scale
