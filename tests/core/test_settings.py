@@ -1,13 +1,27 @@
-"""Production settings pass Django's deployment checks; responses carry the security headers."""
+"""Production settings pass Django's deployment checks; responses carry the security headers.
+
+One test runs `gonghui check --deploy` end to end in a fresh process; the others evaluate the
+settings module under the environment they give and run the same checks in this process
+(``check_deploy``), which is what `manage` does minus starting Python again.
+"""
 
 import base64
+import io
 import os
+import runpy
 import secrets
 import subprocess
 import sys
+from unittest import mock
 
 import pytest
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
 
+import gonghui.settings as settings_module
 from gonghui.core.sms import SmsSender
 
 
@@ -28,32 +42,64 @@ PRODUCTION = {
 }
 
 
-def manage(*args, env: dict, tmp_path) -> subprocess.CompletedProcess:
+def _environ(env: dict, tmp_path) -> dict:
+    """The process environment of a deployment that sets ``env`` (DEBUG and SECRET_KEY only if it does)."""
     environ = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"}}
     environ.update(env, GONGHUI_DATA_DIR=str(tmp_path))
-    return subprocess.run([sys.executable, "-m", "gonghui.manage", *args], env=environ, capture_output=True,
-                          text=True, timeout=120)
+    return environ
+
+
+def manage(*args, env: dict, tmp_path) -> subprocess.CompletedProcess:
+    """`gonghui ARGS` in a fresh process under ``env``."""
+    return subprocess.run([sys.executable, "-m", "gonghui.manage", *args], env=_environ(env, tmp_path),
+                          capture_output=True, text=True, timeout=120)
+
+
+def settings_under(env: dict, tmp_path) -> dict:
+    """The settings that the settings module gives under ``env`` (ImproperlyConfigured as it raises it)."""
+    with mock.patch.dict(os.environ, _environ(env, tmp_path), clear=True):
+        namespace = runpy.run_path(settings_module.__file__)
+    values = {k: v for k, v in namespace.items() if k.isupper()}
+    assert values.pop("INSTALLED_APPS") == settings.INSTALLED_APPS  # the registry of this process serves
+    del values["DATABASES"]  # the test database stays
+    return values
+
+
+def check_deploy(env: dict, tmp_path, *, fail_level: str = "ERROR") -> tuple[bool, str]:
+    """`gonghui check --deploy --fail-level LEVEL` under ``env``, in this process: (passed, output)."""
+    out, err = io.StringIO(), io.StringIO()
+    with override_settings(**settings_under(env, tmp_path)):
+        try:
+            call_command("check", "--deploy", "--fail-level", fail_level, stdout=out, stderr=err)
+        except SystemCheckError as exc:
+            return False, f"{out.getvalue()}{err.getvalue()}{exc}"
+    return True, out.getvalue() + err.getvalue()
+
+
+def test_check_deploy_is_clean_with_production_settings_end_to_end(tmp_path):
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION, tmp_path=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
 
 
 @pytest.mark.parametrize("extra", [{}, {"SECURE_HSTS_PRELOAD": "1"}, {"BEHIND_PROXY": "1"}],
                          ids=["plain", "hsts-preload", "behind-proxy"])
 def test_check_deploy_is_clean_with_production_settings(tmp_path, extra):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env={**PRODUCTION, **extra}, tmp_path=tmp_path)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "no issues" in result.stdout
+    passed, output = check_deploy({**PRODUCTION, **extra}, tmp_path, fail_level="WARNING")
+    assert passed, output
+    assert "no issues" in output
 
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = {k: v for k, v in PRODUCTION.items() if k != "SECRET_KEY"}
-    result = manage("check", env=env, tmp_path=tmp_path)
-    assert result.returncode != 0
-    assert "SECRET_KEY" in result.stderr
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        settings_under(env, tmp_path)
 
 
 def test_the_development_defaults_are_flagged_by_check_deploy(tmp_path):
-    result = manage("check", "--deploy", "--fail-level", "WARNING", env={"DEBUG": "1"}, tmp_path=tmp_path)
-    assert result.returncode != 0
-    assert "DEBUG" in result.stderr + result.stdout
+    passed, output = check_deploy({"DEBUG": "1"}, tmp_path, fail_level="WARNING")
+    assert not passed
+    assert "DEBUG" in output
 
 
 @pytest.mark.parametrize("path", ["/api/v1/openapi.json", "/api/v1/orgs/NB", "/healthz", "/api/v1/docs"])

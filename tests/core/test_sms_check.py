@@ -4,7 +4,7 @@ console sender, the default, writes every login and joining code to the server l
 import pytest
 
 from gonghui.core.checks import sms_sender_check
-from tests.core.test_settings import PRODUCTION, manage
+from tests.core.test_settings import PRODUCTION, check_deploy
 
 
 @pytest.mark.parametrize(("backend", "says"), [
@@ -16,9 +16,8 @@ def test_check_deploy_fails_without_a_real_sms_sender(tmp_path, backend, says):
     env = {k: v for k, v in PRODUCTION.items() if k != "SMS_BACKEND"}
     if backend:
         env["SMS_BACKEND"] = backend
-    result = manage("check", "--deploy", env=env, tmp_path=tmp_path)
-    output = result.stdout + result.stderr
-    assert result.returncode != 0, output
+    passed, output = check_deploy(env, tmp_path)
+    assert not passed, output
     assert "gonghui.E002" in output and says in output
     assert "SmsSender subclass" in output  # the hint says what to set
 
