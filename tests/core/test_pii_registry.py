@@ -15,7 +15,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.test import override_settings
 from django.test.utils import isolate_apps
 
@@ -26,6 +26,7 @@ from gonghui.core.rotation import keys_in_use
 from gonghui.core.sms import sms_code_send
 from gonghui.demo.calibration import MIN_SCALE
 from gonghui.demo.services import demo_load
+from tests.core.test_pii import every_stored_value
 
 
 def b64key() -> str:
@@ -135,18 +136,6 @@ def test_a_wrong_registration_is_refused_at_start_up(values, key_id, says):
 ID_OR_PHONE_RUN = re.compile(r"[0-9Xx]{11,}")
 
 
-def _stored_texts():
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names(cursor):
-            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608 - names from the schema
-            for row in cursor.fetchall():
-                for value in row:
-                    if isinstance(value, (bytes, bytearray, memoryview)):
-                        yield table, bytes(value).decode("latin-1")
-                    elif value is not None:
-                        yield table, str(value)
-
-
 def test_every_registered_field_has_rows_and_no_table_holds_their_plain_values(protected_db):
     plains = set()
     with override_settings(**OLD):
@@ -162,7 +151,7 @@ def test_every_registered_field_has_rows_and_no_table_holds_their_plain_values(p
     plains |= {plain[:17] for plain in plains if len(plain) == 18}  # an ID number without its check character
     lengths = {len(plain) for plain in plains}
     leaks = set()
-    for table, text in _stored_texts():
+    for table, text in every_stored_value():
         for run in ID_OR_PHONE_RUN.findall(text):
             windows = {run[i:i + n].upper() for n in lengths for i in range(len(run) - n + 1)}
             leaks |= {(table, plain) for plain in windows & plains}

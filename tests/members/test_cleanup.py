@@ -6,24 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from gonghui.core.cleanup import cleanup
 from gonghui.members.import_jobs import import_job_create
 from gonghui.members.models import ImportJob, ImportStatus
+from tests.core.test_cleanup import private_media  # noqa: F401 (autouse fixture)
 from tests.roster.test_imports import csv_bytes
 
 IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 NOW = timezone.now
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def files_in(media) -> set[str]:
