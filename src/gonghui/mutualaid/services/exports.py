@@ -25,7 +25,6 @@ from gonghui.mutualaid.models import (
 from gonghui.mutualaid.selectors import enrolment_list
 from gonghui.orgs.models import Org
 
-
 EXPORT_HEADERS = ("序号", "给付编号", "姓名", "会员卡号", "身份证号", "金额（元）", "保障项目", "工会")
 
 
