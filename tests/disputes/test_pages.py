@@ -306,6 +306,17 @@ def test_the_export_is_masked_and_audited(client, bl_cadre, bl_case):
     assert AuditEntry.objects.filter(action="dispute.export").count() == 1
 
 
+
+def test_the_export_writes_applicants_and_employers_that_look_like_formulas_as_text(client, bl_cadre, tree, rooms):
+    from tests.spreadsheets import FORMULAS, assert_shown_as_text, body
+
+    for applicant, employer in zip(FORMULAS, reversed(FORMULAS), strict=True):
+        open_case(bl_cadre, tree.bl, applicant_name=applicant, employer_name=employer)
+    client.force_login(bl_cadre)
+    client.get("/staff/?org=BL")
+    assert_shown_as_text(body(client.get("/staff/disputes/cases/export.xlsx")), FORMULAS)
+    assert AuditEntry.objects.filter(action="dispute.export").count() == 1
+
 # ------------------------------------------------------------------------------ member pages
 
 def test_a_worker_applies_on_the_member_pages(client, tree, rooms):

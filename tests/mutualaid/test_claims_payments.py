@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from gonghui.mutualaid import selectors, services
+from gonghui.mutualaid import exports, selectors, services
 from gonghui.mutualaid.models import (
     Claim,
     ClaimDocument,
@@ -144,11 +144,11 @@ def test_payment_batches_export_mark_paid_failed_and_retry(tree, plan, nb_cadre,
     assert services.payment_batch_create(actor=yz_cadre, org=tree.yz, idempotency_key="2024-06-a") == batch
     with pytest.raises(ValidationError):  # nothing left to pay
         services.payment_batch_create(actor=yz_cadre, org=tree.yz)
-    content, filename, _type = services.payment_batch_export(actor=yz_cadre, batch=batch, fmt="csv")
+    content, filename, _type = exports.payment_batch_export(actor=yz_cadre, batch=batch, fmt="csv")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0][:3] == ["序号", "给付编号", "姓名"] and len(rows) == 4 and filename.endswith(".csv")
     assert any(payouts[0].member.id_masked in r for r in rows)
-    xlsx, _name, _type = services.payment_batch_export(actor=yz_cadre, batch=batch, fmt="xlsx")
+    xlsx, _name, _type = exports.payment_batch_export(actor=yz_cadre, batch=batch, fmt="xlsx")
     assert xlsx[:2] == b"PK"
     failed = payouts[1]
     services.payment_batch_settle(actor=yz_cadre, batch=batch, failed={failed.pk: "账户已销户"})

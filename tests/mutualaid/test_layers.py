@@ -15,7 +15,7 @@ RANKS = {
     "selectors": 2, "stats": 2,
     "services.common": 3,
     "services.plans": 4, "services.enrolment": 4, "services.payouts": 4,
-    "services.claims": 5, "services.payments": 5, "services.exports": 5, "pricing": 5,
+    "services.claims": 5, "services.payments": 5, "pricing": 5,
     "services": 6,  # the package's public surface
 }
 ABOVE = 99

@@ -187,3 +187,18 @@ def test_the_worker_writes_a_long_list_with_progress_outside_any_transaction(tre
     assert job.rows_done == job.rows_total == 1_200
     assert len(seen) >= 1 + 2  # the claim, then a progress write per chunk of 500
     assert len(files(long_lists)) == 1
+
+
+def test_a_background_export_writes_formula_like_names_as_text(client, tree, yz_cadre,
+                                                                django_capture_on_commit_callbacks):
+    from tests.spreadsheets import FORMULAS, assert_shown_as_text, body
+
+    for n, name in enumerate(FORMULAS):
+        make_member(tree.yze, name=name, id_number=valid_id_number(9200 + n))
+    client.force_login(yz_cadre)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url(), {"full": "1"})
+    job = ExportJob.objects.get()
+    assert job.status == ExportStatus.DONE
+    assert_shown_as_text(body(client.get(reverse("staff:export_job_file", kwargs={"pk": job.pk}))), FORMULAS)
+    assert AuditEntry.objects.filter(action="member.export").count() == 1

@@ -127,3 +127,14 @@ def test_the_service_reads_the_members_in_one_streamed_query(yz_cadre, tree, ros
     assert len(member_reads) == 1 and "org__code" in member_reads[0]  # values_list with the union joined
     rows = list(load_workbook(io.BytesIO(out.getvalue()), read_only=True).worksheets[0].iter_rows(values_only=True))
     assert rows[2][1] == YZ_MEMBER_ID
+
+
+def test_names_that_look_like_formulas_come_out_as_text_in_both_exports(client, yz_cadre, tree):
+    from tests.spreadsheets import FORMULAS, assert_shown_as_text, body
+
+    for n, name in enumerate(FORMULAS):
+        make_member(tree.yze, name=name, id_number=valid_id_number(9100 + n))
+    client.force_login(yz_cadre)
+    assert_shown_as_text(body(client.get(url())), FORMULAS)
+    assert_shown_as_text(body(client.post(url(), {"full": "1"})), FORMULAS)
+    assert [d["unmasked"] for _, d in exports()] == [False, True]  # one audit line per export

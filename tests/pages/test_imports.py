@@ -342,3 +342,16 @@ def test_the_import_page_runs_a_fixed_number_of_queries(client, yz_cadre, nb_cad
     for n in range(12):
         ImportJob.objects.create(created_by=nb_cadre if n % 2 else yz_cadre, org=tree.yzt, filename=f"{n}.csv")
     assert queries() == few
+
+
+def test_the_error_workbook_writes_formula_like_names_as_text(client, yz_cadre, tree,
+                                                              django_capture_on_commit_callbacks):
+    from tests.spreadsheets import FORMULAS, assert_shown_as_text, body
+
+    login(client, yz_cadre)
+    upload(client, "YZ", csv_bytes([row(name, org="NOPE") for name in FORMULAS]), "名册.csv",
+           django_capture_on_commit_callbacks)
+    job = ImportJob.objects.get()
+    assert job.status == ImportStatus.REFUSED
+    assert_shown_as_text(body(client.get(reverse("staff:import_job_errors", kwargs={"pk": job.pk}))), FORMULAS)
+    assert AuditEntry.objects.filter(action="member.import_errors_export", object_id=str(job.pk)).count() == 1

@@ -100,3 +100,15 @@ def test_a_long_list_of_transfer_lines_is_cut_short(yz_cadre, tree, roster_file,
         make_member(tree.ble, id_number=number)
     code, out, _ = import_members(roster_file([row(id_number=n) for n in numbers]), "--as", "yz_cadre")
     assert code == 0 and "转会申请所在行：2 等" in out and Transfer.objects.count() == 2
+
+
+def test_the_error_workbook_of_the_command_writes_formula_like_names_as_text(yz_cadre, tree, roster_file, tmp_path):
+    from gonghui.core.models import AuditEntry
+    from tests.spreadsheets import FORMULAS, assert_shown_as_text
+
+    errors = tmp_path / "errors.xlsx"
+    code, _out, _err = import_members(roster_file([row(name=n, org="NOPE") for n in FORMULAS]), "--as", "yz_cadre",
+                                      "--errors-xlsx", str(errors))
+    assert code == 1
+    assert_shown_as_text(errors.read_bytes(), FORMULAS)
+    assert AuditEntry.objects.filter(action="member.import_errors_export", actor_name="yz_cadre").count() == 1

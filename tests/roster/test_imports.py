@@ -9,7 +9,7 @@ from openpyxl import Workbook
 
 from gonghui.core.models import AuditEntry
 from gonghui.members import imports
-from gonghui.members.exports import write_error_workbook, write_template
+from gonghui.members.exports import import_errors_export, write_template
 from gonghui.members.imports import roster_import
 from gonghui.members.models import Member, Transfer
 from gonghui.members.roster import CATEGORY_TEMPLATE_NAMES, RosterFormatError
@@ -253,6 +253,6 @@ def test_the_template_and_error_workbook_open_in_openpyxl(tmp_path, yz_cadre, tr
     assert sample.refused and codes(sample) == [(2, "sample_row")] and Member.objects.count() == 0
     assert "示例" in str(sample.errors.kept[0])
     result = run(yz_cadre, csv_bytes([row(org="NOPE")]))
-    write_error_workbook(result.errors.kept, tmp_path / "e.xlsx")
+    import_errors_export(actor=yz_cadre, errors=result.errors.kept, target=tmp_path / "e.xlsx")
     errors = load_workbook(tmp_path / "e.xlsx").worksheets[0]
     assert errors.cell(2, 1).value == 2 and errors.cell(2, 4).value == "org_unknown"

@@ -11,7 +11,6 @@ room (``RoomStaff``) — room staff without a role see their rooms' cases only.
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from decimal import ROUND_HALF_UP, Decimal
 from functools import wraps
 
@@ -30,13 +29,12 @@ from django.utils.translation import gettext as _, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_POST
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
 from gonghui.core import audit
+from gonghui.core.exports import attachment, written
 from gonghui.core.scope import Perm, scope_for
 from gonghui.disputes import rules, selectors, services, states
+from gonghui.disputes.exports import case_export
 from gonghui.disputes.forms import (
     AgreementForm,
     AttachForm,
@@ -67,8 +65,6 @@ from gonghui.disputes.models import (
 )
 from gonghui.staff.access import current_org, get_org_or_403, render_staff, set_current_org
 from gonghui.staff.charts import change, chart_spec, wan
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # The list's sortable columns: query value → ordering.
 SORTS = {
@@ -360,42 +356,11 @@ def export(request):
     """The list as filtered, as XLSX with ID numbers and mobiles masked; recorded in the audit log."""
     org = _org(request)
     form, cases, _sort = _filtered(request, org)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    count = _write_cases(cases, handle)
-    audit.record(actor=request.user, action="dispute.export", org_path=org.path if org else "",
-                 data={"org": org.code if org else "", "rows": count, "filters": _query(request)[:500]})
-    handle.seek(0)
+    handle = written(lambda out: case_export(actor=request.user, org=org, cases=cases, target=out,
+                                             filters=_query(request)))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = _("dispute-cases")
-    response = FileResponse(handle, as_attachment=True, filename=f"{name}-{org.code if org else 'rooms'}-{stamp}.xlsx",
-                            content_type=XLSX)
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _write_cases(cases, handle) -> int:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet(_("Dispute cases"))
-    headers = (_("Case number"), _("Received on"), _("Channel"), _("State"), _("Applicant"), _("ID number"),
-               _("Mobile"), _("Employer"), _("Employer's credit code"), _("Main claim"), _("Amount claimed (yuan)"),
-               _("Mediation room"), _("Receiving union"), _("Agreed amount (yuan)"), _("Paid (yuan)"))
-    cells = []
-    for title in headers:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    ws.append(cells)
-    count = 0
-    for case in cases.select_related("agreement").iterator(chunk_size=2000):
-        agreement = getattr(case, "agreement", None) if _has_agreement(case) else None
-        ws.append([case.number, case.received_on, case.get_channel_display(), case.get_state_display(),
-                   case.applicant_name, case.id_masked, case.phone_masked, case.employer_name,
-                   case.employer_credit_code, case.get_main_claim_display(), case.amount_claimed,
-                   case.room.name if case.room_id else "", case.org.name,
-                   agreement.amount if agreement else None, agreement.paid_amount if agreement else None])
-        count += 1
-    wb.save(handle)
-    return count
+    return attachment(handle, filename=f"{name}-{org.code if org else 'rooms'}-{stamp}.xlsx")
 
 
 def _has_agreement(case: Case) -> bool:

@@ -1,23 +1,22 @@
 """Spreadsheets out: the roster template, error workbooks, and member list exports.
 
-openpyxl's write-only mode streams rows to a temporary file, so an export of half a million
-members never holds half a million rows in memory.
+Error workbooks and member lists go through ``gonghui.core.exports`` (cells that never run as
+formulas, one audit line each). The template holds no one's data: it is written here directly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
-from django.db import transaction
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from gonghui.core import audit, pii
+from gonghui.core import pii
+from gonghui.core.exports import Sheet, export
 from gonghui.core.scope import Perm, require
 from gonghui.members.roster import (
     CATEGORY_BY_NAME,
@@ -30,15 +29,6 @@ from gonghui.members.selectors import member_list
 from gonghui.orgs.models import Org
 
 TEMPLATE_HEADERS = ("姓名", "身份证号", "手机号", "工会代码", "入会日期", "新就业形态", "群体")
-
-
-def _header_cells(sheet, titles: Iterable[str]):
-    cells = []
-    for title in titles:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = Font(bold=True)
-        cells.append(cell)
-    return cells
 
 
 def write_template(target: str | IO[bytes]) -> None:
@@ -75,13 +65,18 @@ def write_template(target: str | IO[bytes]) -> None:
     wb.save(target)
 
 
-def write_error_workbook(errors: Iterable[RowError], target: str | IO[bytes]) -> None:
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("错误清单")
-    ws.append(_header_cells(ws, ("行号", "姓名", "列", "错误代码", "原因")))
-    for e in errors:
-        ws.append([e.line, e.name, COLUMN_LABELS.get(e.column, e.column), e.code, e.message])
-    wb.save(target)
+ERROR_HEADERS = ("行号", "姓名", "列", "错误代码", "原因")
+
+
+def import_errors_export(*, actor, errors: Iterable[RowError], target: str | IO[bytes], job=None,
+                         org_path: str = "") -> int:
+    """The error workbook (错误清单) of an import: line, name, column, code and reason of each bad row.
+
+    Names come from the uploaded file, so they go through the exporter like any export; audited
+    (``member.import_errors_export``) against the import job when there is one."""
+    rows = ([e.line, e.name, COLUMN_LABELS.get(e.column, e.column), e.code, e.message] for e in errors)
+    return export(actor=actor, action="member.import_errors_export", obj=job, org_path=org_path,
+                  sheets=Sheet("错误清单", ERROR_HEADERS, rows, widths=(8, 12, 12, 20, 60)), target=target)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,6 +90,7 @@ _EXPORT_FIELDS = ("name", "id_masked", "phone_masked", "org__code", "joined_on",
 _CATEGORY_NAMES = {CATEGORY_BY_NAME[name]: name for name in CATEGORY_TEMPLATE_NAMES}
 _SEX_NAMES = {"M": "男", "F": "女"}
 _STATUS_NAMES = {"active": "会员", "left": "已离会"}
+EXPORT_WIDTHS = (10, 21, 13, 10, 12, 10, 12, 28, 6, 6, 8, 12, 21)
 EXPORT_CHUNK = 2_000
 
 
@@ -102,32 +98,16 @@ def _age(birth: dt.date, today: dt.date) -> int:
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
-def write_member_workbook(rows: Iterable[tuple], target: str | IO[bytes], *, unmasked: bool = False,
-                          progress: Callable[[int], None] | None = None) -> int:
-    """Write member rows (``_EXPORT_FIELDS`` order) to an XLSX, streaming; returns how many.
-
-    ``progress(rows written)`` is called every EXPORT_CHUNK rows (background exports)."""
+def _member_rows(rows: Iterable[tuple], *, unmasked: bool) -> Iterator[list]:
     today = timezone.localdate()
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("会员名册")
-    for column, width in zip("ABCDEFGHIJKLM", (10, 21, 13, 10, 12, 10, 12, 28, 6, 6, 8, 12, 21), strict=True):
-        ws.column_dimensions[column].width = width
-    ws.freeze_panes = "A2"
-    ws.append(_header_cells(ws, EXPORT_HEADERS))
-    count = 0
     for row in rows:
         (name, id_masked, phone_masked, org_code, joined_on, is_new_form, category, org_name, sex, birth_date,
          status, left_on, card_number) = row[:13]
         # Only an unmasked export reads the ciphertext (the last three fields) at all.
         id_number = pii.decrypt(row[13], key_id=row[14], bound_to=row[15]) if unmasked else id_masked
-        ws.append([name, id_number, phone_masked, org_code, joined_on, "是" if is_new_form else "否",
-                   _CATEGORY_NAMES.get(category, ""), org_name, _SEX_NAMES.get(sex, sex), _age(birth_date, today),
-                   _STATUS_NAMES.get(status, status), left_on, card_number or ""])
-        count += 1
-        if progress is not None and count % EXPORT_CHUNK == 0:
-            progress(count)
-    wb.save(target)
-    return count
+        yield [name, id_number, phone_masked, org_code, joined_on, "是" if is_new_form else "否",
+               _CATEGORY_NAMES.get(category, ""), org_name, _SEX_NAMES.get(sex, sex), _age(birth_date, today),
+               _STATUS_NAMES.get(status, status), left_on, card_number or ""]
 
 
 def member_export(*, actor, org: Org, target: str | IO[bytes], text: str = "", include_left: bool = False,
@@ -136,7 +116,8 @@ def member_export(*, actor, org: Org, target: str | IO[bytes], text: str = "", i
 
     ID numbers are masked unless ``unmasked``, which needs the reveal right on the union. The
     rows stream from the database in chunks into a write-only workbook, so memory stays flat
-    whatever the list's length. Returns the number of members written.
+    whatever the list's length. ``progress(rows written)`` is called every few thousand rows
+    (background exports). Returns the number of members written.
     """
     require(actor, Perm.READ, org.path)
     if unmasked:
@@ -144,9 +125,9 @@ def member_export(*, actor, org: Org, target: str | IO[bytes], text: str = "", i
     members = member_list(user=actor, org=org, text=text, include_left=include_left)
     fields = _EXPORT_FIELDS if unmasked else _EXPORT_FIELDS[:-3]
     rows = members.values_list(*fields).iterator(chunk_size=EXPORT_CHUNK)
-    count = write_member_workbook(rows, target, unmasked=unmasked, progress=progress)
-    with transaction.atomic():
-        audit.record(actor=actor, action="member.export", org_path=org.path,
-                     data={"org": org.code, "count": count, "unmasked": unmasked, "searched": bool(text.strip()),
-                           "include_left": include_left})
-    return count
+    sheet = Sheet("会员名册", EXPORT_HEADERS, _member_rows(rows, unmasked=unmasked), widths=EXPORT_WIDTHS,
+                  freeze_header=True)
+    return export(actor=actor, action="member.export", org_path=org.path, sheets=sheet, target=target,
+                  progress=progress, progress_every=EXPORT_CHUNK, count_key="count",
+                  data={"org": org.code, "unmasked": unmasked, "searched": bool(text.strip()),
+                        "include_left": include_left})

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from gonghui.core import audit
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, require, scope_for
-from gonghui.members.exports import write_error_workbook
+from gonghui.members.exports import import_errors_export
 from gonghui.members.imports import ImportResult, roster_import
 from gonghui.members.models import ImportJob, ImportStatus
 from gonghui.members.roster import COLUMN_LABELS, RosterFormatError
@@ -123,7 +123,7 @@ def _finish_with(job: ImportJob, result: ImportResult) -> str:
     }
     if errors.kept:
         with tempfile.TemporaryFile(suffix=".xlsx") as out:
-            write_error_workbook(errors.kept, out)
+            import_errors_export(actor=job.created_by, errors=errors.kept, target=out, job=job, org_path=job.org.path)
             out.seek(0)
             job.errors_file.save("errors.xlsx", File(out, name="errors.xlsx"), save=False)
     job.rows, job.imported, job.transfers, job.unchanged = result.rows, result.imported, result.transfers, result.unchanged

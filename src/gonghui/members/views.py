@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import tempfile
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gonghui.core.exports import XLSX, attachment, written
 from gonghui.core.scope import Perm
 from gonghui.members.export_jobs import (
     export_job_create,
@@ -162,8 +162,6 @@ def member_edit(request, pk: int):
 # ---------------------------------------------------------------------------------------------
 # Export (导出) and import (批量导入)
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
 
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -182,20 +180,11 @@ def member_export_xlsx(request, code: str):
             pass  # a filter that is not stored with a job (matches nobody anyway): stream it
         else:
             return redirect("staff:export_job", pk=job.pk)
-    handle = tempfile.TemporaryFile(suffix=".xlsx")  # write-only workbooks need a file; this one has no name
-    try:
-        member_export(actor=request.user, org=org, target=handle, text=text, include_left=include_left,
-                      unmasked=unmasked)  # PermissionDenied → 403
-    except BaseException:
-        handle.close()
-        raise
-    handle.seek(0)
+    handle = written(lambda out: member_export(actor=request.user, org=org, target=out, text=text,
+                                               include_left=include_left, unmasked=unmasked))  # PermissionDenied → 403
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     suffix = "-完整身份证号" if unmasked else ""
-    response = FileResponse(handle, as_attachment=True, filename=f"会员名册-{org.code}-{stamp}{suffix}.xlsx",
-                            content_type=XLSX)
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(handle, filename=f"会员名册-{org.code}-{stamp}{suffix}.xlsx")
 
 
 @never_cache
@@ -221,10 +210,7 @@ def export_job_file(request, pk: int):
         raise Http404("This export has no workbook (any more).")
     stamp = timezone.localtime(job.finished_at).strftime("%Y%m%d-%H%M")
     suffix = "-完整身份证号" if job.unmasked else ""
-    response = FileResponse(handle, as_attachment=True, filename=f"会员名册-{job.org.code}-{stamp}{suffix}.xlsx",
-                            content_type=XLSX)
-    response["Cache-Control"] = "no-store"
-    return response
+    return attachment(handle, filename=f"会员名册-{job.org.code}-{stamp}{suffix}.xlsx")
 
 
 @require_GET
@@ -278,5 +264,4 @@ def import_job_errors(request, pk: int):
     job = _job_or_404(request, pk)
     if not job.errors_file:
         raise Http404("This import has no error list.")
-    return FileResponse(job.errors_file.open("rb"), as_attachment=True,
-                        filename=f"错误清单-{job.pk}-{job.filename.rsplit('.', 1)[0]}.xlsx", content_type=XLSX)
+    return attachment(job.errors_file.open("rb"), filename=f"错误清单-{job.pk}-{job.filename.rsplit('.', 1)[0]}.xlsx")

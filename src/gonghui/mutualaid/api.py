@@ -16,14 +16,15 @@ from decimal import Decimal
 from typing import Literal
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.exports import attachment
 from gonghui.core.scope import Perm
 from gonghui.members.selectors import member_get, member_of_user
-from gonghui.mutualaid import feeds, selectors, services
+from gonghui.mutualaid import exports, feeds, selectors, services
 from gonghui.mutualaid.models import (
     CLAIM_REFUSAL_CODES,
     ClaimStatus,
@@ -563,10 +564,8 @@ class ExportQuery(Schema):
             summary="The batch as a file for the bank (XLSX or CSV)")
 def payment_batch_export(request, batch_id: int, params: Query[ExportQuery]):
     batch = _or_404(selectors.payment_batch_get(user=request.user, pk=batch_id))
-    content, name, ctype = services.payment_batch_export(actor=request.user, batch=batch, fmt=params.format)
-    response = HttpResponse(content, content_type=ctype)
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    content, name, ctype = exports.payment_batch_export(actor=request.user, batch=batch, fmt=params.format)
+    return attachment(content, filename=name, content_type=ctype)
 
 
 class SettleIn(Schema):

@@ -24,8 +24,9 @@ from django.utils.translation import gettext as _, pgettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from gonghui.core.exports import attachment
 from gonghui.core.scope import Perm
-from gonghui.mutualaid import rules, selectors, services, stats as aid_stats
+from gonghui.mutualaid import exports, rules, selectors, services, stats as aid_stats
 from gonghui.mutualaid.feeds import COLUMN_LABELS, FEED_UPLOAD_MAX_MB, feed_file_create
 from gonghui.mutualaid.forms import (
     EnrolForm,
@@ -542,41 +543,13 @@ def feed_page(request, pk: int):
     return _page(request, "mutualaid/staff/feed.html", context, org=feed.org, tab="feeds")
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 @never_cache
 @staff_required
 def feed_result_xlsx(request, pk: int):
     """The feed's outcome line by line: priced (amount), rejected (code and reason), unreadable lines."""
-    import tempfile
-
-    from openpyxl import Workbook
-
     feed = _feed_or_404(request, pk)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Records"))
-    sheet.append([_("Settlement id"), _("ID number"), _("Hospital"), _("Discharged on"),
-                  _("In-catalogue self-pay"), _("Outcome"), _("Reason code"), _("Reason"), _("Payout (yuan)")])
-    records = selectors.feed_records(feed=feed).select_related("payout")
-    for r in records.iterator(chunk_size=2000):
-        payout = getattr(r, "payout", None) if r.status == SettlementStatus.PRICED else None
-        sheet.append([r.settlement_id, r.id_masked, r.hospital, r.discharged_on.isoformat(), str(r.self_pay_in),
-                      r.get_status_display(), r.reason_code,
-                      _reason(r.reason_code),
-                      str(payout.amount) if payout is not None else ""])
-    bad = book.create_sheet(_("Unreadable lines"))
-    bad.append([_("Line"), _("Settlement id"), _("Column"), _("Reason code"), _("Reason")])
-    for line in (feed.report or {}).get("lines", []):
-        column = line.get("column")
-        bad.append([line.get("line"), line.get("settlement_id"), COLUMN_LABELS.get(column, column),
-                    line.get("code"), line.get("message")])
-    handle = tempfile.TemporaryFile(suffix=".xlsx")
-    book.save(handle)
-    handle.seek(0)
-    response = FileResponse(handle, as_attachment=True, filename=f"医保结算结果-{feed.pk}.xlsx", content_type=XLSX)
-    response["Cache-Control"] = "no-store"
-    return response
+    content, _name, content_type = exports.feed_result_export(actor=request.user, feed=feed)
+    return attachment(content, filename=f"医保结算结果-{feed.pk}.xlsx", content_type=content_type)
 
 
 # --- claims --------------------------------------------------------------------------------------
@@ -750,16 +723,10 @@ def batch_detail(request, pk: int):
 @staff_required
 def batch_export(request, pk: int):
     """The batch as the bank's payment list (XLSX, or CSV with ?format=csv), written and audited by the service."""
-    from django.http import HttpResponse
-
     batch = _batch_or_404(request, pk)
     fmt = "csv" if request.GET.get("format") == "csv" else "xlsx"
-    content, _name, content_type = services.payment_batch_export(actor=request.user, batch=batch, fmt=fmt)
-    response = HttpResponse(content, content_type=content_type)
-    filename = f"互助金支付清单-{batch.org.code}-{batch.pk}.{fmt}"
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
-    response["Cache-Control"] = "no-store"
-    return response
+    content, _name, content_type = exports.payment_batch_export(actor=request.user, batch=batch, fmt=fmt)
+    return attachment(content, filename=f"互助金支付清单-{batch.org.code}-{batch.pk}.{fmt}", content_type=content_type)
 
 
 @require_POST

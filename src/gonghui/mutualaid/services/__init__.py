@@ -8,7 +8,8 @@ Refusals raise ``ValidationError`` whose ``code`` is a ``Reason`` value.
 
 One module per part, each importing only those below it (and the models, selectors and rules):
 ``common`` (refusals, money, the day), ``plans``, ``enrolment``, ``payouts`` (the ledger),
-``claims``, ``payments``, ``exports``. This package is their public surface.
+``claims``, ``payments``. This package is their public surface; the files it hands out are
+written by ``gonghui.mutualaid.exports``.
 """
 
 from gonghui.mutualaid.services.claims import (
@@ -25,7 +26,6 @@ from gonghui.mutualaid.services.claims import (
 )
 from gonghui.mutualaid.services.common import money, reason_of, refuse, root_org
 from gonghui.mutualaid.services.enrolment import enrol_batch, enrol_member
-from gonghui.mutualaid.services.exports import enrolment_export, feed_result_export, payment_batch_export
 from gonghui.mutualaid.services.payments import payment_batch_create, payment_batch_retry, payment_batch_settle
 from gonghui.mutualaid.services.payouts import ledger_lock
 from gonghui.mutualaid.services.plans import PLAN_FIELDS, plan_create, plan_next_year, plan_update
@@ -33,7 +33,7 @@ from gonghui.mutualaid.services.plans import PLAN_FIELDS, plan_create, plan_next
 __all__ = [
     "CLAIM_REQUIRED_DOCUMENTS", "DOCUMENT_MAX_BYTES", "DOCUMENT_TYPES", "MAX_DOCUMENTS", "PLAN_FIELDS",
     "claim_add_document", "claim_approve", "claim_file", "claim_refuse", "claim_withdraw", "enrol_batch",
-    "enrol_member", "enrolment_export", "feed_result_export", "ledger_lock", "may_file_for", "money",
-    "payment_batch_create", "payment_batch_export", "payment_batch_retry", "payment_batch_settle",
+    "enrol_member", "ledger_lock", "may_file_for", "money",
+    "payment_batch_create", "payment_batch_retry", "payment_batch_settle",
     "plan_create", "plan_next_year", "plan_update", "reason_of", "refuse", "root_org",
 ]

@@ -6,7 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError
 
-from gonghui.members.exports import write_error_workbook
+from gonghui.members.exports import import_errors_export
 from gonghui.members.imports import roster_import
 from gonghui.members.roster import RosterFormatError
 from gonghui.orgs.models import Org
@@ -50,7 +50,8 @@ class Command(BaseCommand):
         if result.errors.total > len(result.errors.kept):
             self.stderr.write(f"… 另有 {result.errors.total - len(result.errors.kept)} 处错误未列出")
         if errors_xlsx and result.errors:
-            write_error_workbook(result.errors.kept, errors_xlsx)
+            import_errors_export(actor=actor, errors=result.errors.kept, target=errors_xlsx,
+                                 org_path=target.path if target else "")
             self.stderr.write(f"错误清单已写入 {errors_xlsx}")
         self.stdout.write(self._summary(result))
         if result.transfer_lines and not result.refused:
