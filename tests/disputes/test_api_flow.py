@@ -156,3 +156,11 @@ def test_the_worker_withdraws_and_bad_moves_are_refused(api_as, tree, worker, bl
     # Amounts are exact or refused.
     bad = _apply(api_as(worker), id_number=own_id, claims=[{"kind": "overtime", "amount": "12.345"}])
     assert_json_error(bad, 422, "invalid")
+
+
+@pytest.mark.parametrize("amount", [18000.5, "18000.005", "-1", "1000000000000"])
+def test_an_amount_the_money_rule_refuses_is_a_422_and_no_case(api_as, tree, bl_cadre, amount):
+    response = _apply(api_as(bl_cadre), channel="window", id_number=valid_id_number(13),
+                      claims=[{"kind": "unpaid_wages", "amount": amount}])
+    assert_json_error(response, 422)
+    assert not Case.objects.exists()

@@ -177,31 +177,3 @@ def test_overdue_instalments_and_court_deadline():
     assert rules.overdue_reasons(state="paid", received_on=dt.date(2026, 1, 1), today=today,
                                  court_deadline=dt.date(2026, 2, 1)) == []
 
-
-# ------------------------------------------------------------------------------------- money
-
-def test_amounts_are_parsed_exactly_or_refused():
-    import pytest
-    from django.core.exceptions import ValidationError
-
-    from gonghui.disputes.services import money
-
-    assert money("1234.5") == Decimal("1234.50") and money(7) == Decimal("7.00")
-    for bad in (12.5, "abc", "-1", "1.005", "NaN", "Infinity", "1e999999", "-1e999999", "100000000000"):
-        with pytest.raises(ValidationError):
-            money(bad)
-    with pytest.raises(ValidationError):
-        money("0", positive=True)
-
-
-@given(st.decimals(allow_nan=True, allow_infinity=True))
-def test_money_never_fails_otherwise(value):
-    from django.core.exceptions import ValidationError
-
-    from gonghui.disputes.services import money
-
-    try:
-        amount = money(value)
-    except ValidationError:
-        return
-    assert amount == value and amount.as_tuple().exponent == -2 and 0 <= amount

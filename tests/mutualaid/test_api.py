@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from django.test import Client
 
 from gonghui.core.services import api_token_issue
@@ -142,3 +143,24 @@ def test_a_claim_refused_as_not_enrolled_answers_its_code(tree, plan, worker, ap
     files = dict(invoice=SimpleUploadedFile("a.pdf", PDF), itemised_bill=SimpleUploadedFile("b.png", PNG),
                  discharge_summary=SimpleUploadedFile("c.pdf", PDF))
     assert_json_error(_multipart_claim(api_token_issue(user=worker), fields, files), 422, "not_enrolled")
+
+
+@pytest.mark.parametrize("fee", [60.5, "60.005", "-1", "1000000000000"])
+def test_a_plan_amount_the_money_rule_refuses_is_a_422(tree, nb_cadre, api_as, fee):
+    from gonghui.mutualaid.models import Plan
+
+    assert_json_error(api_as(nb_cadre).post("/api/v1/aid/plans", plan_body(fee=fee)), 422)
+    assert not Plan.objects.exists()
+
+
+def test_a_claim_typed_with_a_third_decimal_is_refused_not_rounded(tree, plan, nb_cadre, yz_cadre):
+    from django.core.exceptions import ValidationError
+
+    from tests.mutualaid.helpers import claim_fields, documents
+
+    member = make_member(tree.yze)
+    services.enrol_member(actor=nb_cadre, plan=plan, member=member, on=jan1())
+    with pytest.raises(ValidationError) as refused:
+        services.claim_file(actor=yz_cadre, member=member, documents=documents(),
+                            **claim_fields(self_pay_in="12000.005"))
+    assert "self_pay_in" in refused.value.message_dict

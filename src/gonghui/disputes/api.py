@@ -20,6 +20,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.money import MoneyIn
 from gonghui.disputes import selectors, services, states
 from gonghui.disputes.models import (
     Case,
@@ -35,7 +36,6 @@ from gonghui.orgs.selectors import org_get
 
 router = Router(tags=["disputes"])
 
-Amount = str | int | Decimal  # parsed by services.money (floats refused there)
 DATE_MIN, DATE_MAX = dt.date(1950, 1, 1), dt.date(2999, 12, 31)
 
 
@@ -356,7 +356,7 @@ def case_detail(request, case_id: int):
 
 class ClaimIn(Schema):
     kind: Literal[tuple(ClaimKind.values)]  # type: ignore[valid-type]
-    amount: Amount
+    amount: MoneyIn
     note: str = Field("", max_length=200, pattern=NO_NUL)
 
 
@@ -496,11 +496,11 @@ def session_record(request, case_id: int, payload: SessionIn):
 
 class InstalmentIn(Schema):
     due_on: dt.date = _date(...)
-    amount: Amount
+    amount: MoneyIn
 
 
 class AgreementIn(Schema):
-    amount: Amount
+    amount: MoneyIn
     signed_on: dt.date | None = _date()
     terms: str = Field("", max_length=20000, pattern=NO_NUL)
     instalments: list[InstalmentIn] = Field(default_factory=list, max_length=60,
@@ -518,7 +518,7 @@ def agreement_record(request, case_id: int, payload: AgreementIn):
 
 
 class PaymentIn(Schema):
-    amount: Amount
+    amount: MoneyIn
     paid_on: dt.date | None = _date()
     note: str = Field("", max_length=200, pattern=NO_NUL)
 

@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.money import MoneyField
 from gonghui.disputes.models import ClaimKind, ReferralSource, Target
 from gonghui.disputes.services import MAX_ATTACHMENT_BYTES, sniff
 from gonghui.members.forms import ID_ATTRS, PHONE_ATTRS, PrivateInput
@@ -30,19 +31,8 @@ def date_field(label, *, required: bool = False, help_text: str = "", past: bool
     return field
 
 
-def money_field(label, *, required: bool = True, positive: bool = False) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label, required=required, max_digits=13, decimal_places=2,
-        min_value=0.01 if positive else 0,
-        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off", "class": "text-end num",
-                                      "placeholder": "0.00"}),
-        error_messages={"invalid": _("Enter an amount in yuan, e.g. 1234.50."),
-                        "max_decimal_places": _("An amount has at most two decimals (fen)."),
-                        "max_digits": _("The amount is too large."),
-                        "max_whole_digits": _("The amount is too large."),
-                        "min_value": _("The amount must be more than zero.") if positive
-                        else _("The amount cannot be negative.")},
-    )
+def money_field(label, *, required: bool = True, positive: bool = False) -> MoneyField:
+    return MoneyField(label=label, required=required, positive=positive)
 
 
 def apply_errors(form: forms.Form, exc: ValidationError, aliases: dict[str, str] | None = None) -> None:

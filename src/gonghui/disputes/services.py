@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.ids import parse_credit_code
+from gonghui.core.money import ZERO, parse_money
 from gonghui.core.scope import Perm, require
 from gonghui.disputes import selectors, states
 from gonghui.disputes.models import (
@@ -57,8 +58,6 @@ from gonghui.members.services import protect_id_number, protect_phone
 from gonghui.orgs.models import FEDERATION_KINDS, Org
 from gonghui.stats import activity
 
-CENT = Decimal("0.01")
-MAX_AMOUNT = Decimal("99999999999.99")
 MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
 # What an attachment may be, recognised by its first bytes (never by its name or the browser's word).
 FILE_TYPES = (
@@ -69,29 +68,6 @@ FILE_TYPES = (
 
 
 # ------------------------------------------------------------------------------------ helpers
-
-def money(value, field: str = "amount", *, positive: bool = False) -> Decimal:
-    """A yuan amount as Decimal to the fen; ValidationError for floats, text, negatives, too many digits."""
-    if isinstance(value, float):
-        raise ValidationError({field: _("Amounts are given as decimal text, not as floating-point numbers.")})
-    try:
-        amount = Decimal(str(value).strip())
-    except (InvalidOperation, ValueError):
-        raise ValidationError({field: _("Enter an amount in yuan, e.g. 1234.50.")}) from None
-    if not amount.is_finite():
-        raise ValidationError({field: _("Enter an amount in yuan, e.g. 1234.50.")})
-    if abs(amount) > MAX_AMOUNT:  # before quantize, which fails on huge exponents
-        raise ValidationError({field: _("The amount is too large.")})
-    if amount != amount.quantize(CENT, rounding=ROUND_HALF_UP):
-        raise ValidationError({field: _("An amount has at most two decimals (fen).")})
-    amount = amount.quantize(CENT)
-    if amount < 0 or (positive and amount == 0):
-        raise ValidationError({field: _("The amount must be more than zero.") if positive
-                               else _("The amount cannot be negative.")})
-    if amount > MAX_AMOUNT:
-        raise ValidationError({field: _("The amount is too large.")})
-    return amount
-
 
 def _text(value: str, field: str, *, max_length: int, required: bool = False, message: str = "") -> str:
     text = " ".join((value or "").split())  # one line: runs of spaces and line breaks become one space
@@ -221,7 +197,7 @@ def _clean_claims(claims: Sequence[ClaimLine | tuple | dict]) -> list[ClaimLine]
             line = ClaimLine(*line)
         if line.kind not in ClaimKind.values:
             raise ValidationError({"claims": _("Claim %(n)d: choose a kind of claim from the list.") % {"n": i + 1}})
-        lines.append(ClaimLine(line.kind, money(line.amount, "claims"),
+        lines.append(ClaimLine(line.kind, parse_money(line.amount, field="claims"),
                                _text(line.note, "claims", max_length=200)))
     return lines
 
@@ -315,7 +291,7 @@ def case_open(*, actor, org: Org, channel: str, applicant_name: str, employer_na
             applicant_user=applicant_user, applicant_member=member, applicant_name=name,
             employer_name=employer, employer_credit_code=credit,
             industry=_text(industry, "industry", max_length=50), is_new_form=bool(is_new_form), category=category,
-            summary=summary, main_claim=_main_claim(lines), amount_claimed=sum((l.amount for l in lines), CENT * 0),
+            summary=summary, main_claim=_main_claim(lines), amount_claimed=sum((l.amount for l in lines), ZERO),
             employment_start=employment_start, employment_end=employment_end, knew_on=knew_on,
             received_at=received_at, received_on=received_on, created_by=actor if actor.is_authenticated else None,
         )
@@ -460,7 +436,7 @@ def agreement_record(*, actor, case: Case, amount, signed_on: dt.date | None = N
     given). An agreement of 0 yuan (e.g. a contract matter) is fulfilled at once.
     """
     _require_mediator(actor, case)
-    amount = money(amount)
+    amount = parse_money(amount)
     today = timezone.localdate()
     signed_on = signed_on or today
     _not_future(signed_on, "signed_on", today)
@@ -478,7 +454,7 @@ def agreement_record(*, actor, case: Case, amount, signed_on: dt.date | None = N
         if line.due_on < signed_on:
             raise ValidationError({"instalments": _("Instalment %(n)d is due before the agreement was signed.")
                                    % {"n": i + 1}})
-        lines.append(InstalmentLine(line.due_on, money(line.amount, "instalments", positive=True)))
+        lines.append(InstalmentLine(line.due_on, parse_money(line.amount, field="instalments", positive=True)))
     if len(lines) > 60:
         raise ValidationError({"instalments": _("At most 60 instalments.")})
     if not lines and amount > 0:
@@ -520,7 +496,7 @@ def payment_record(*, actor, case: Case, amount, paid_on: dt.date | None = None,
     """
     if not selectors.can_follow_up(actor, case):
         raise PermissionDenied(_("You cannot record payments for this case."))
-    amount = money(amount, positive=True)
+    amount = parse_money(amount, positive=True)
     today = timezone.localdate()
     paid_on = paid_on or today
     _not_future(paid_on, "paid_on", today)
@@ -807,7 +783,7 @@ def room_staff_remove(*, actor, staff: RoomStaff) -> None:
 def minimum_wage_set(*, actor, org: Org, amount, valid_from: dt.date, source: str) -> MinimumWage:
     """Record a district's monthly minimum wage from a day on (the 一裁终局 threshold follows it)."""
     require(actor, Perm.MANAGE, org.path)
-    amount = money(amount, positive=True)
+    amount = parse_money(amount, positive=True)
     if valid_from is None:
         raise ValidationError({"valid_from": _("Enter the day it applies from.")})
     source = _text(source, "source", max_length=200, required=True, message=_("Name the source of the figure."))

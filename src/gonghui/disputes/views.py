@@ -11,7 +11,7 @@ room (``RoomStaff``) — room staff without a role see their rooms' cases only.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import wraps
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from gonghui.core import audit
 from gonghui.core.exports import attachment, written
+from gonghui.core.money import to_fen
 from gonghui.core.scope import Perm, scope_for
 from gonghui.disputes import rules, selectors, services, states
 from gonghui.disputes.exports import case_export
@@ -725,7 +726,7 @@ def _four(group: int) -> str:
 
 def rmb_upper(amount: Decimal) -> str:
     """An amount in yuan as agreements write it in words (大写): 12345.60 → 壹万贰仟叁佰肆拾伍元陆角整."""
-    amount = Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = to_fen(amount)
     if amount < 0:
         return "负" + rmb_upper(-amount)
     fen_total = int(amount * 100)

@@ -22,6 +22,7 @@ from ninja.files import UploadedFile
 
 from gonghui.core.api import ERRORS, NO_NUL, paginate
 from gonghui.core.exports import attachment
+from gonghui.core.money import MoneyIn
 from gonghui.core.scope import Perm
 from gonghui.members.selectors import member_get, member_of_user
 from gonghui.mutualaid import exports, feeds, selectors, services
@@ -63,15 +64,12 @@ def _or_404(obj):
     return obj
 
 
-Money = Decimal
-
-
 # --- plans ------------------------------------------------------------------------------------
 
 
 class TierIO(Schema):
-    upto: Decimal | None = Field(None, ge=0, le=Decimal("999999999999"), decimal_places=2,
-                                 description="upper bound of the eligible amount in this band (null: open, last band)")
+    upto: MoneyIn | None = Field(None, description="upper bound of the eligible amount in this band "
+                                                   "(null: open, last band)")
     ratio: Decimal = Field(..., gt=0, le=1, decimal_places=4)
 
 
@@ -79,16 +77,16 @@ class PlanIn(Schema):
     product: Literal[tuple(Product.values)]  # type: ignore[valid-type]
     year: int = Field(..., ge=2000, le=2100)
     name: str = Field(..., min_length=1, max_length=100, pattern=NO_NUL)
-    fee: Decimal = Field(..., ge=0, le=Decimal("999999999999"), decimal_places=2)
+    fee: MoneyIn
     window_start: dt.date
     window_end: dt.date
     cover_start: dt.date | None = None
     cover_end: dt.date | None = None
     eligibility: Literal["in_service", "retiree"] | None = None
-    deductible: Decimal = Field(..., ge=0, le=Decimal("999999999999"), decimal_places=2)
+    deductible: MoneyIn
     tiers: list[TierIO] = Field(..., min_length=1, max_length=10)
-    yearly_cap: Decimal = Field(..., ge=0, le=Decimal("999999999999"), decimal_places=2)
-    stay_cap: Decimal | None = Field(None, ge=0, le=Decimal("999999999999"), decimal_places=2)
+    yearly_cap: MoneyIn
+    stay_cap: MoneyIn | None = None
     allows_dependants: bool = False
 
 
@@ -218,10 +216,10 @@ class SettlementIn(Schema):
     hospital: str = Field(..., max_length=200, pattern=NO_NUL)
     admitted_on: dt.date
     discharged_on: dt.date
-    total_cost: Decimal = Field(..., ge=0, le=Decimal("999999999999"))
-    fund_paid: Decimal = Field(..., ge=0, le=Decimal("999999999999"))
-    self_pay_in: Decimal = Field(..., ge=0, le=Decimal("999999999999"))
-    self_pay_out: Decimal = Field(..., ge=0, le=Decimal("999999999999"))
+    total_cost: MoneyIn
+    fund_paid: MoneyIn
+    self_pay_in: MoneyIn
+    self_pay_out: MoneyIn
     product: Literal["inpatient", "critical_illness"] = "inpatient"
 
 
@@ -317,10 +315,10 @@ class ClaimIn(Schema):
     hospital: str = Field(..., max_length=200, pattern=NO_NUL)
     admitted_on: dt.date
     discharged_on: dt.date
-    total_cost: Decimal = Field(..., ge=0, le=Decimal("999999999999"))
-    fund_paid: Decimal = Field(..., ge=0, le=Decimal("999999999999"))
-    self_pay_in: Decimal = Field(..., ge=0, le=Decimal("999999999999"))
-    self_pay_out: Decimal = Field(..., ge=0, le=Decimal("999999999999"))
+    total_cost: MoneyIn
+    fund_paid: MoneyIn
+    self_pay_in: MoneyIn
+    self_pay_out: MoneyIn
 
 
 class ClaimOut(Schema):

@@ -19,7 +19,7 @@ import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
@@ -31,7 +31,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit, pii
-from gonghui.core.ids import normalise, parse_id_number
+from gonghui.core.ids import parse_id_number
+from gonghui.core.money import parse_money
 from gonghui.core.scope import Perm, require
 from gonghui.members.roster import RosterFormatError, _parse_date, read_table
 from gonghui.mutualaid import rules
@@ -68,7 +69,6 @@ SETTLEMENT_ID_RE = re.compile(r"^[A-Za-z0-9_.:/-]{1,64}$")
 CHUNK = 5_000
 API_MAX_RECORDS = 5_000
 REPORT_LINES = 500
-MONEY_MAX = Decimal("1e12")
 
 
 @dataclass(frozen=True)
@@ -105,13 +105,7 @@ def _text(value: object) -> str:
 def _amount(value: object) -> Decimal:
     if isinstance(value, float):
         value = repr(value)  # a spreadsheet cell: its shortest repr is what the sheet shows
-    text = normalise(_text(value)).replace(",", "").replace("¥", "").replace("￥", "")
-    amount = Decimal(text)
-    if not amount.is_finite() or amount < 0 or amount >= MONEY_MAX:
-        raise InvalidOperation
-    if amount != amount.quantize(rules.FEN):
-        raise InvalidOperation  # more precise than the fen: not an amount the insurer pays
-    return amount.quantize(rules.FEN)
+    return parse_money(value if isinstance(value, int | Decimal) else _text(value), field=None)
 
 
 def clean_record(raw: dict[str, object], *, today: dt.date) -> tuple[dict | None, list[tuple[str, str]]]:
@@ -139,8 +133,8 @@ def clean_record(raw: dict[str, object], *, today: dt.date) -> tuple[dict | None
     for column in ("total_cost", "fund_paid", "self_pay_in", "self_pay_out"):
         try:
             out[column] = _amount(raw.get(column))
-        except (InvalidOperation, ValueError, TypeError):
-            errors.append((column, _("Not an amount in yuan (0 or more, at most two decimals).")))
+        except ValidationError as exc:
+            errors.append((column, exc.messages[0]))
     product = _text(raw.get("product")) or Product.INPATIENT
     if product not in PRODUCT_NAMES:
         errors.append(("product", _("Unknown product: use 住院 or 特种重病.")))

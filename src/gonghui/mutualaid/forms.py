@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from gonghui.core.money import MoneyField
 from gonghui.members.forms import ID_ATTRS, PrivateInput, RosterUploadForm
 from gonghui.mutualaid.models import CLAIM_REFUSAL_CODES, Eligibility, Product, Relation
 from gonghui.mutualaid.services import DOCUMENT_MAX_BYTES, DOCUMENT_TYPES
@@ -27,9 +28,7 @@ def _date(label, **kwargs):
 
 
 def _money(label, **kwargs):
-    kwargs.setdefault("min_value", Decimal("0"))
-    return forms.DecimalField(label=label, max_digits=14, decimal_places=2,
-                              widget=forms.TextInput(attrs=MONEY_ATTRS), **kwargs)
+    return MoneyField(label=label, **kwargs)
 
 
 def _percent(label, **kwargs):
@@ -56,10 +55,10 @@ class PlanForm(forms.Form):
     deductible = _money(_("Deductible (yuan per stay)"),
                         help_text=_("In-catalogue self-pay below this amount is not paid."))
     ratio_1 = _percent(_("Ratio of the first band (%)"))
-    upto_1 = _money(_("First band up to (yuan)"), required=False, min_value=Decimal("0.01"),
+    upto_1 = _money(_("First band up to (yuan)"), required=False, positive=True,
                     help_text=_("Leave empty when one ratio applies to every amount."))
     ratio_2 = _percent(_("Ratio of the second band (%)"), required=False)
-    upto_2 = _money(_("Second band up to (yuan)"), required=False, min_value=Decimal("0.01"),
+    upto_2 = _money(_("Second band up to (yuan)"), required=False, positive=True,
                     help_text=_("Leave empty when the second band is the last one."))
     ratio_3 = _percent(_("Ratio above that (%)"), required=False)
     yearly_cap = _money(_("Yearly cap per person (yuan)"))

@@ -16,10 +16,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+
+from gonghui.core.money import to_fen
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -30,9 +32,7 @@ RETIREMENT_AGE = {"M": 60, "F": 55}
 
 def yuan(value) -> Decimal:
     """A money value as Decimal rounded half up to the fen (strings and ints; never floats)."""
-    if isinstance(value, float):
-        raise TypeError("Money is never a float.")
-    return Decimal(value).quantize(FEN, rounding=ROUND_HALF_UP)
+    return to_fen(value)
 
 
 @dataclass(frozen=True)
@@ -139,7 +139,7 @@ def _compute(rule: Rule, self_pay_in: Decimal, paid_this_year: Decimal,
         if tier.upto is None or eligible <= tier.upto:
             break
         lower = tier.upto
-    by_tiers = raw.quantize(FEN, rounding=ROUND_HALF_UP)
+    by_tiers = to_fen(raw)
     amount = by_tiers
     if steps is not None:
         steps.append({"step": "by_tiers", "amount": str(by_tiers)})

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import ROUND_HALF_UP, Decimal
-from urllib.parse import quote
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -25,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from gonghui.core.exports import attachment
+from gonghui.core.money import to_fen
 from gonghui.core.scope import Perm
 from gonghui.mutualaid import exports, rules, selectors, services, stats as aid_stats
 from gonghui.mutualaid.feeds import COLUMN_LABELS, FEED_UPLOAD_MAX_MB, feed_file_create
@@ -54,7 +54,6 @@ from gonghui.mutualaid.rules import parse_tiers
 from gonghui.staff.access import can, current_org, get_org_or_403, render_staff, staff_required
 from gonghui.staff.charts import chart_spec, wan
 
-FEN = Decimal("0.01")
 RUNNING_FEEDS = (FeedStatus.QUEUED, FeedStatus.RECEIVING, FeedStatus.RECEIVED, FeedStatus.PRICING)
 
 
@@ -97,7 +96,7 @@ def _percent(ratio) -> str:
 
 
 def _yuan(amount) -> str:
-    return _("%(amount)s yuan") % {"amount": f"{Decimal(amount).quantize(FEN, rounding=ROUND_HALF_UP):,.2f}"}
+    return _("%(amount)s yuan") % {"amount": f"{to_fen(amount):,.2f}"}
 
 
 def plan_rules(plan) -> list[tuple[str, str]]:
@@ -408,7 +407,7 @@ def plan_enrol(request, pk: int):
                              % {"n": batch.enrolled, "plan": plan.name, "fee": _yuan(batch.fee_due)})
             return redirect("staff:mutualaid:enrol_batch", pk=batch.pk)
     context = {"org": org, "plan": plan, "form": form, "preview": preview, "selected": selected,
-               "selected_fee": (plan.fee * len(selected)).quantize(FEN),
+               "selected_fee": to_fen(plan.fee * len(selected)),
                "open": plan.window_start <= today <= plan.window_end,
                "members_csv": ",".join(map(str, selected))}
     status = 422 if request.method == "POST" else 200

@@ -7,10 +7,11 @@ own title, unit and rows, so the same dict draws the ECharts chart and the table
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils.translation import gettext as _, pgettext
 
+from gonghui.core.money import to_fen
 from gonghui.members.models import Category, Sex
 
 AGE_BAND_LABELS = {
@@ -23,13 +24,12 @@ AGE_BAND_LABELS = {
 
 
 WAN = Decimal(10000)
-HUNDREDTH = Decimal("0.01")
 TENTH = Decimal("0.1")
 
 
 def wan(amount) -> Decimal:
     """Yuan in 万元 (ten-thousand yuan) to two places, half up: 1,234,567.89 → 123.46."""
-    return (Decimal(amount or 0) / WAN).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
+    return to_fen(Decimal(amount or 0) / WAN)
 
 
 def change(now, before) -> Decimal | None:

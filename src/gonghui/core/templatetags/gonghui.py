@@ -7,11 +7,13 @@ Counts and money get thousands separators regardless of the active language (a c
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from gonghui.core.money import to_fen
 
 register = template.Library()
 
@@ -35,7 +37,7 @@ def money(value) -> str:
     """Decimal yuan → "1,234.50 元"."""
     if value is None or value == "":
         return "—"
-    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = to_fen(Decimal(str(value)))
     return _("%(amount)s yuan") % {"amount": f"{amount:,.2f}"}
 
 
@@ -44,7 +46,7 @@ def money_wan(value) -> str:
     """Decimal yuan → "12.35 万元" (ten-thousands of yuan, as reports print large sums)."""
     if value is None or value == "":
         return "—"
-    amount = (Decimal(str(value)) / Decimal(10000)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    amount = to_fen(Decimal(str(value)) / Decimal(10000))
     return _("%(amount)s ten-thousand yuan") % {"amount": f"{amount:,.2f}"}
 
 

@@ -4,13 +4,12 @@ root union, the day of a write."""
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from gonghui.mutualaid import rules
+from gonghui.core.money import parse_money
 from gonghui.mutualaid.models import Reason
 from gonghui.orgs.models import Org
 
@@ -35,18 +34,8 @@ def today(on: dt.date | None) -> dt.date:
 
 
 def money(value, field: str, *, allow_none: bool = False) -> Decimal | None:
-    """An amount of yuan from a form, the API or a file (floats refused), or a field error."""
-    if value is None or value == "":
-        if allow_none:
-            return None
-        raise ValidationError({field: _("Enter an amount in yuan.")}, code="invalid")
-    try:
-        amount = rules.yuan(value if not isinstance(value, float) else str(value))
-    except (InvalidOperation, TypeError, ValueError):
-        raise ValidationError({field: _("Enter an amount in yuan, e.g. 1234.50.")}, code="invalid") from None
-    if not amount.is_finite() or amount < 0 or amount >= Decimal("1e12"):
-        raise ValidationError({field: _("The amount must be between 0 and 999,999,999,999.99 yuan.")}, code="invalid")
-    return amount
+    """An amount of yuan from a form, the API or a file (``gonghui.core.money``), or a field error."""
+    return parse_money(value, field=field, required=not allow_none)
 
 
 def root_org() -> Org:
