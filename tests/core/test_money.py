@@ -8,8 +8,7 @@ import pytest
 from django import forms
 from django.core.exceptions import ValidationError
 from hypothesis import given, strategies as st
-from pydantic import BaseModel
-from pydantic import ValidationError as SchemaError
+from pydantic import BaseModel, ValidationError as SchemaError
 
 from gonghui.core.money import FEN, MAX_AMOUNT, MoneyField, MoneyIn, parse_money, to_fen
 
