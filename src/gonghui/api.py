@@ -2,8 +2,15 @@
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import (
+    BadRequest,
+    PermissionDenied,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.http import Http404
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError as NinjaValidationError
 
@@ -86,6 +93,22 @@ def _not_found(request, exc):
 @api.exception_handler(HttpError)
 def _http_error(request, exc):
     return _error(request, str(exc), ERROR_CODES.get(exc.status_code, "error"), exc.status_code)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_large(request, exc):
+    return _error(request, "The request body is too large.", "too_large", 413)
+
+
+# A body Django cannot read (multipart without a boundary or cut short, too many fields or files, a
+# form in another charset than UTF-8) is the client's fault, as Django itself answers outside the API.
+@api.exception_handler(MultiPartParserError)
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def _unreadable_body(request, exc):
+    logger.warning("Unreadable request to %s %s (%s)", request.method, request.path, type(exc).__name__)
+    return _error(request, "The request body cannot be read; send JSON, or multipart/form-data with its boundary.",
+                  "bad_request", 400)
 
 
 @api.exception_handler(Exception)

@@ -45,7 +45,7 @@ def _date(default=None, **kwargs):
 
 # ---------------------------------------------------------------------------------- output
 
-class ClaimOut(Schema):
+class CaseClaimOut(Schema):
     kind: str
     amount: Decimal
     note: str
@@ -248,7 +248,7 @@ class CaseOut(CaseRowOut):
     settled_on: dt.date | None
     failed_on: dt.date | None
     closed_at: dt.datetime | None
-    claims: list[ClaimOut]
+    claims: list[CaseClaimOut]
     sessions: list[SessionOut]
     agreement: AgreementOut | None
     referral_in: ReferralOut | None
@@ -354,7 +354,7 @@ def case_detail(request, case_id: int):
 
 # ----------------------------------------------------------------------------------- intake
 
-class ClaimIn(Schema):
+class CaseClaimIn(Schema):
     kind: Literal[tuple(ClaimKind.values)]  # type: ignore[valid-type]
     amount: MoneyIn
     note: str = Field("", max_length=200, pattern=NO_NUL)
@@ -374,7 +374,7 @@ class CaseIn(Schema):
     is_new_form: bool | None = None
     category: Literal["", *Category.values] = ""  # type: ignore[valid-type]
     summary: str = Field("", max_length=5000, pattern=NO_NUL, description="the matters and the reasons")
-    claims: list[ClaimIn] = Field(..., min_length=1, max_length=20)
+    claims: list[CaseClaimIn] = Field(..., min_length=1, max_length=20)
     employment_start: dt.date | None = _date()
     employment_end: dt.date | None = _date()
     knew_on: dt.date | None = _date(description="when the worker knew (or should have known) of the infringement")
@@ -531,19 +531,19 @@ def payment_record(request, case_id: int, payload: PaymentIn):
     return _fresh(request, case)
 
 
-class ReasonIn(Schema):
+class CaseReasonIn(Schema):
     reason: str = Field(..., max_length=500, pattern=NO_NUL)
 
 
 @router.post("/cases/{int:case_id}/default", response={200: CaseOut, **ERRORS},
              summary="The employer does not pay as agreed")
-def agreement_default(request, case_id: int, payload: ReasonIn):
+def agreement_default(request, case_id: int, payload: CaseReasonIn):
     case = _case(request, case_id)
     services.agreement_default(actor=request.user, case=case, reason=payload.reason)
     return _fresh(request, case)
 
 
-class FailIn(ReasonIn):
+class FailIn(CaseReasonIn):
     failed_on: dt.date | None = _date()
 
 

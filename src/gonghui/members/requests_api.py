@@ -42,7 +42,7 @@ from gonghui.orgs.selectors import org_get
 joins_router = Router(tags=["joining"])
 transfers_router = Router(tags=["transfers"])
 
-class ReasonIn(Schema):
+class RefusalIn(Schema):
     reason: str = Field(..., max_length=200, pattern=NO_NUL, description="shown to the person concerned")
 
 
@@ -182,7 +182,7 @@ def join_approve_endpoint(request, join_id: int):
 
 @joins_router.post("/{int:join_id}/refuse", response={200: JoinOut, **ERRORS},
                    summary="Refuse, with the reason the applicant will read")
-def join_refuse_endpoint(request, join_id: int, payload: ReasonIn):
+def join_refuse_endpoint(request, join_id: int, payload: RefusalIn):
     application = _join_or_404(request, join_id)
     join_refuse(actor=request.user, application=application, reason=payload.reason)
     return join_get(user=request.user, pk=join_id)
@@ -297,7 +297,7 @@ def transfer_approve_endpoint(request, transfer_id: int):
 
 @transfers_router.post("/{int:transfer_id}/refuse", response={200: TransferOut, **ERRORS},
                        summary="Refuse (receiving union), with a reason")
-def transfer_refuse_endpoint(request, transfer_id: int, payload: ReasonIn):
+def transfer_refuse_endpoint(request, transfer_id: int, payload: RefusalIn):
     transfer_refuse(actor=request.user, transfer=_transfer_or_404(request, transfer_id), reason=payload.reason)
     return _shown(request, transfer_id)
 
