@@ -4,7 +4,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class Category(models.TextChoices):
@@ -119,7 +119,7 @@ class MembershipPeriod(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="periods")
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("union"))
     org_path = models.CharField(max_length=255)
-    started_on = models.DateField(_("from"))
+    started_on = models.DateField(pgettext_lazy("period", "from"))
     ended_on = models.DateField(_("until"))
     ended_by = models.CharField(_("ended by"), max_length=10, choices=PeriodEnd.choices)
 
@@ -153,8 +153,10 @@ class Transfer(models.Model):
     """A request to move a member to another union (会员转移), decided by the receiving union."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
-    from_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("from"))
-    to_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("to"))
+    from_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=pgettext_lazy("transfer", "from"))
+    to_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=pgettext_lazy("transfer", "to"))
     # Paths kept beside the keys so both unions' queues are index ranges.
     from_path = models.CharField(max_length=255, db_index=True)
     to_path = models.CharField(max_length=255, db_index=True)
