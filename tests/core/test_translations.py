@@ -54,6 +54,34 @@ def test_the_committed_mo_file_holds_the_po_file(po, tmp_path):
         assert gettext.GNUTranslations(committed)._catalog == gettext.GNUTranslations(fresh)._catalog
 
 
+# Django's own words that the project words differently on purpose (the same meaning).
+REWORDED = {"Search", "Log out", "Administration", "Changed:", "Page not found", "Description"}
+
+
+def test_the_catalogues_do_not_change_what_djangos_own_words_mean():
+    # The project's catalogues come before Django's: a plain "group" (八大群体 所属群体) renamed
+    # auth's groups in /admin/, a person's "name" 姓名 renamed every name there.
+    import django
+
+    django_words: dict[str, str] = {}
+    base = Path(django.__file__).parent
+    for mo in [base / "conf/locale/zh_Hans/LC_MESSAGES/django.mo",
+               *base.glob("contrib/*/locale/zh_Hans/LC_MESSAGES/django.mo")]:
+        with mo.open("rb") as handle:
+            for key, text in gettext.GNUTranslations(handle)._catalog.items():
+                django_words.setdefault(key[0] if isinstance(key, tuple) else key, text)
+    changed = {}
+    for po in CATALOGUES:
+        for (context, msgid), text in _entries(po).items():
+            if not context and msgid in django_words and django_words[msgid] != text and msgid not in REWORDED:
+                changed[msgid] = (text, django_words[msgid])
+    assert not changed
+    from django.contrib.auth.models import Group
+
+    with translation.override("zh-hans"):
+        assert (str(Group._meta.verbose_name), str(Group._meta.get_field("name").verbose_name)) == ("组", "名称")
+
+
 def test_words_that_mean_two_things_are_translated_by_their_meaning(db):
     from gonghui.disputes.models import Claim as DisputeClaim, MediationRoom
     from gonghui.members.models import Member, MembershipPeriod, Transfer

@@ -186,7 +186,7 @@ class Case(models.Model):
     employer_credit_code = models.CharField(_("employer's credit code"), max_length=18, blank=True)
     industry = models.CharField(_("industry"), max_length=50, blank=True)
     is_new_form = models.BooleanField(_("new-form worker"), default=False)
-    category = models.CharField(_("group"), max_length=32, choices=Category.choices, blank=True)
+    category = models.CharField(pgettext_lazy("category", "group"), max_length=32, choices=Category.choices, blank=True)
     # What and when.
     summary = models.TextField(_("matters and reasons"), blank=True)
     main_claim = models.CharField(_("main claim"), max_length=32, choices=ClaimKind.choices)
