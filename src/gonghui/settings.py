@@ -38,11 +38,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "axes",
+    "gonghui.core.vendor_apps.AxesConfig",  # django-axes, named in /admin/
     "csp",
     "treebeard",
     "django_tasks",
-    "django_tasks_db",
+    "gonghui.core.vendor_apps.TasksConfig",  # django-tasks-db, named in /admin/
     "ninja",  # serves the Swagger UI of /api/v1/docs from our static files (CSP: script-src 'self')
     "gonghui.core",
     "gonghui.orgs",

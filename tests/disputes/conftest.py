@@ -1,6 +1,8 @@
 """Rooms, room staff and cases for the disputes tests, built through the services."""
 
 import datetime as dt
+import html
+import re
 from dataclasses import dataclass
 
 import pytest
@@ -69,3 +71,16 @@ def open_case(actor, org, *, channel="window", claims=None, id_number=None, rece
     return services.case_open(actor=actor, org=org, channel=channel, claims=claims or [claim()],
                               id_number=id_number if id_number is not None else valid_id_number(),
                               received_at=received_at, **fields)
+
+
+def work_queue(page: str) -> dict[str, tuple[int, str]]:
+    """The work queue of a module home page: key → (count, the link it opens)."""
+    return {m["key"]: (int(m["count"].replace(",", "")), html.unescape(m["url"])) for m in re.finditer(
+        r'href="(?P<url>[^"]+)" data-testid="queue-(?P<key>[a-z_]+)">.*?gh-queue-count[^>]*>(?P<count>[\d,]+)<',
+        page, re.S)}
+
+
+def listed_count(client, url: str) -> int:
+    """The count a case list page shows."""
+    page = client.get(url).content.decode()
+    return int(re.search(r'data-testid="case-count">\D*([\d,]+)', page)[1].replace(",", ""))

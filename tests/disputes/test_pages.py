@@ -15,7 +15,7 @@ from gonghui.core.models import AuditEntry
 from gonghui.disputes import services
 from gonghui.disputes.models import Attachment, Case, State
 from gonghui.disputes.views import rmb_upper
-from tests.disputes.conftest import open_case, room_user
+from tests.disputes.conftest import listed_count, open_case, room_user, work_queue
 from tests.factories import UserFactory, grant, valid_credit_code, valid_id_number
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +88,49 @@ def test_the_module_home_shows_the_period_figures_and_the_work_queue(client, bl_
     assert 'data-testid="kpi-recovered">0.90<' in page  # 9,000 yuan in 万元
     assert 'data-testid="queue-triage"' in page and "劳动争议调处" in page or "劳动争议" in page
     assert page.count('class="gh-chart-card') or page.count("gh-chart-card") >= 4
+
+
+@pytest.fixture
+def cases_in_every_state(tree, rooms, bl_cadre, bl_mediator):
+    """北仑: received, routed, in mediation (assigned and not), settled, unpaid, old, with legal aid."""
+    today = timezone.localdate()
+    open_case(bl_cadre, tree.bl)  # intake
+    open_case(bl_cadre, tree.blt)  # intake, township
+    late = open_case(bl_cadre, tree.bl, received_at=timezone.now() - dt.timedelta(days=20))
+    services.case_triage(actor=bl_cadre, case=late, room=rooms.bl)  # past the 15 days
+    triaged = open_case(bl_cadre, tree.bl)
+    services.case_triage(actor=bl_cadre, case=triaged, room=rooms.bl)
+    township = open_case(bl_cadre, tree.blt)  # in the township room: not the district mediator's
+    services.case_triage(actor=bl_cadre, case=township, room=rooms.blt)
+    for n in range(3):
+        case = open_case(bl_cadre, tree.bl)
+        services.case_triage(actor=bl_cadre, case=case, room=rooms.bl)
+        services.case_start(actor=bl_mediator, case=case)
+        if n == 0:
+            services.legal_aid_request(actor=bl_cadre, case=case, request="请律师代写仲裁申请书")
+        if n >= 1:
+            services.agreement_record(actor=bl_mediator, case=case, amount="6000.00",
+                                      instalments=[{"due_on": today, "amount": "6000.00"}])
+        if n == 2:
+            services.agreement_default(actor=bl_mediator, case=case, reason="逾期未付")
+
+
+@pytest.mark.parametrize("login", ["cadre", "mediator"])
+def test_each_work_queue_count_is_the_length_of_the_list_it_opens(client, login, bl_cadre, bl_mediator,
+                                                                  cases_in_every_state):
+    user = bl_cadre if login == "cadre" else bl_mediator
+    client.force_login(user)
+    queue = work_queue(client.get("/staff/disputes/?org=BL" if login == "cadre" else "/staff/disputes/").content.decode())
+    expected = {"cadre": {"triage", "overdue", "payments", "legal_aid"},
+                "mediator": {"overdue", "sessions", "payments", "legal_aid"}}[login]
+    assert set(queue) == expected  # routing is the cadre's; holding mediation the room's
+    for key, (count, url) in queue.items():
+        assert listed_count(client, url) == count, (key, url)
+    assert all(count > 0 for count, _url in queue.values()), queue
+    if login == "mediator":
+        assert queue["sessions"][0] == 3  # routed to the district room or in mediation there
+    else:
+        assert queue["triage"][0] == 2 and queue["payments"][0] == 2
 
 
 def test_the_menu_leads_to_the_module(client, bl_cadre):

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from gonghui.disputes.models import Agreement, Case, State
 from tests.demo.conftest import PASSWORD, TEST_SCALE, demo  # noqa: F401  (fixture)
+from tests.disputes.conftest import listed_count, work_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -36,3 +37,12 @@ def test_every_page_renders_on_the_demo_for_the_district_cadre_and_the_room(clie
     client.force_login(mediator)
     assert client.get("/staff/disputes/").status_code == 200
     assert PASSWORD and TEST_SCALE
+
+
+@pytest.mark.parametrize("username", ["bl", "bl_mediator"])
+def test_on_the_demo_each_work_queue_count_is_the_list_it_opens(client, demo, username):
+    client.force_login(get_user_model().objects.get(username=username))
+    queue = work_queue(client.get("/staff/disputes/").content.decode())
+    assert queue
+    for key, (count, url) in queue.items():
+        assert listed_count(client, url) == count, (username, key, url)

@@ -260,7 +260,7 @@ class TestEnrolment:
                                 "file": SimpleUploadedFile("名单.csv", body.encode("utf-8"))}, follow=True)
         page = html(response)
         assert Enrolment.objects.count() == 2
-        assert "不是本工会（含下级）会员" in page and "记录不完整或数据有误" in page
+        assert "不是本工会（含下级）会员" in page and "身份证号应为 18 位，当前为 5 位" in page
         assert outsider not in page
 
     def test_enrolment_outside_the_window_is_refused_and_changes_nothing(self, client, tree, yz_cadre):

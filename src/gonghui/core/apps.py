@@ -1,9 +1,11 @@
 from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy as _
 
 
 class CoreConfig(AppConfig):
     name = "gonghui.core"
     label = "core"
+    verbose_name = _("Access and audit")
 
     def ready(self):
         import gonghui.core.checks  # noqa: F401 - registers the system checks

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DisputesConfig(AppConfig):
     name = "gonghui.disputes"
     label = "disputes"
-    verbose_name = "Labour-dispute mediation"
+    verbose_name = _("Labour-dispute mediation")
 
     def ready(self):
         from gonghui.core import pii

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from gonghui.members.models import Category
 
@@ -34,7 +34,7 @@ class MediationRoom(models.Model):
                             verbose_name=_("union"))
     org_path = models.CharField(max_length=255)
     code = models.CharField(_("room code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=200)
     level = models.CharField(_("level"), max_length=16, choices=RoomLevel.choices)
     address = models.CharField(_("address"), max_length=200, blank=True)
     is_active = models.BooleanField(_("open"), default=True)
@@ -186,7 +186,7 @@ class Case(models.Model):
     employer_credit_code = models.CharField(_("employer's credit code"), max_length=18, blank=True)
     industry = models.CharField(_("industry"), max_length=50, blank=True)
     is_new_form = models.BooleanField(_("new-form worker"), default=False)
-    category = models.CharField(_("group"), max_length=32, choices=Category.choices, blank=True)
+    category = models.CharField(pgettext_lazy("category", "group"), max_length=32, choices=Category.choices, blank=True)
     # What and when.
     summary = models.TextField(_("matters and reasons"), blank=True)
     main_claim = models.CharField(_("main claim"), max_length=32, choices=ClaimKind.choices)
@@ -236,13 +236,13 @@ class Claim(models.Model):
     """One line of what the worker claims."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="claims")
-    kind = models.CharField(_("claim"), max_length=32, choices=ClaimKind.choices)
+    kind = models.CharField(pgettext_lazy("dispute", "claim"), max_length=32, choices=ClaimKind.choices)
     amount = models.DecimalField(_("amount"), **MONEY)
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("claim")
-        verbose_name_plural = _("claims")
+        verbose_name = pgettext_lazy("dispute", "claim")
+        verbose_name_plural = pgettext_lazy("dispute", "claims")
         constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="claim_amount_not_negative")]
 
 

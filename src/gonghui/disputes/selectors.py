@@ -27,6 +27,7 @@ from gonghui.disputes.models import (
     Claim,
     Instalment,
     LegalAid,
+    LegalAidState,
     MediationRoom,
     MinimumWage,
     RoomStaff,
@@ -197,15 +198,51 @@ def overdue_q(today: dt.date) -> Q:
     )
 
 
+# The work queue ("waiting for you") of the module home, in the order shown.
+QUEUES = ("triage", "overdue", "sessions", "payments", "legal_aid")
+
+
+def queues_for(user) -> list[str]:
+    """The work-queue entries that concern ``user``: routing needs MANAGE, holding mediation a place
+    in a room or MEDIATE; overdue cases, payments and legal aid concern everyone who sees cases."""
+    may_route = not scope_for(user, Perm.MANAGE).empty
+    may_mediate = bool(staff_rooms(user)) or not scope_for(user, Perm.MEDIATE).empty
+    return [key for key in QUEUES
+            if (key != "triage" or may_route) and (key != "sessions" or may_mediate)]
+
+
+def queue_q(*, user, key: str, today: dt.date | None = None) -> Q:
+    """The cases of one work-queue entry (``QUEUES``) among those the user sees. The queue's count
+    and the list it opens both filter ``case_list`` with it, so they agree."""
+    if key == "triage":  # received, to route to a room or hand on
+        return Q(state=State.INTAKE) & scope_for(user, Perm.MANAGE).q("org_path")
+    if key == "overdue":
+        return overdue_q(today or timezone.localdate())
+    if key == "sessions":  # mediation to hold: assigned to the user or in one of their rooms
+        mine = Q(mediator=user) | Q(room_id__in=list(staff_rooms(user)))
+        mediate = scope_for(user, Perm.MEDIATE)
+        if not mediate.empty:
+            mine |= mediate.q("room_path")
+        return Q(state__in=[State.TRIAGED, State.MEDIATING]) & mine
+    if key == "payments":  # agreements whose payments are followed
+        return Q(state__in=[State.SETTLED, State.UNPAID])
+    if key == "legal_aid":  # a legal-aid request not yet taken up
+        return Exists(LegalAid.objects.filter(case=OuterRef("pk"), state=LegalAidState.REQUESTED))
+    raise ValueError(f"unknown work queue {key!r}")
+
+
 def case_list(*, user, org: Org | None = None, state: str | None = None, room: MediationRoom | None = None,
               overdue: bool | None = None, start: dt.date | None = None, end: dt.date | None = None,
-              text: str = "", mine: bool = False, today: dt.date | None = None) -> QuerySet[Case]:
+              text: str = "", mine: bool = False, queue: str | None = None,
+              today: dt.date | None = None) -> QuerySet[Case]:
     """Cases the user may see, newest first. ``start``/``end``: received in the period (inclusive).
     ``mine``: only the cases the user applied for (the worker's own list). ``text``: case number,
-    applicant or employer starts with."""
+    applicant or employer starts with. ``queue``: one entry of the work queue (``QUEUES``)."""
     qs = Case.objects.filter(visible_q(user))
     if mine:
         qs = qs.filter(applicant_user=user)
+    if queue:
+        qs = qs.filter(queue_q(user=user, key=queue, today=today))
     if org is not None:
         qs = qs.filter(subtree_q(org.path, "org_path") | subtree_q(org.path, "room_path"))
     if state:

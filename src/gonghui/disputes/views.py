@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from functools import wraps
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -172,35 +173,35 @@ def _kpis(figures: dict, previous: dict | None = None) -> list[dict]:
     return cards
 
 
+def _queue_labels() -> dict[str, str]:
+    return {
+        "triage": _("Received, waiting for triage"),
+        "overdue": _("Overdue cases"),
+        "sessions": _("Mediation to hold (assigned or in mediation)"),
+        "payments": _("Agreements waiting for payment"),
+        "legal_aid": _("Legal-aid requests waiting"),
+    }
+
+
+QUEUE_ICONS = {"triage": "signpost-split", "overdue": "alarm", "sessions": "people", "payments": "cash-stack",
+               "legal_aid": "bank"}
+
+
 def work_queue(user, org) -> list[dict]:
-    """What waits for this user: cases to route, overdue cases, mediation to hold, payments, legal aid."""
-    base = selectors.case_list(user=user, org=org)
-    manage = scope_for(user, Perm.MANAGE)
-    rooms = list(selectors.staff_rooms(user))
-    mediate = scope_for(user, Perm.MEDIATE)
-    mine = base.filter(mediator=user) | base.filter(room_id__in=rooms)
-    if not mediate.empty:
-        mine = mine | base.filter(mediate.q("room_path"))
-    queue = []
-    if not manage.empty:
-        queue.append({"key": "triage", "label": _("Received, waiting for triage"), "icon": "signpost-split",
-                      "count": base.filter(manage.q("org_path"), state=State.INTAKE).count(),
-                      "url": f"{reverse('staff:disputes:cases')}?state={State.INTAKE}"})
-    queue.append({"key": "overdue", "label": _("Overdue cases"), "icon": "alarm",
-                  "count": selectors.case_list(user=user, org=org, overdue=True).count(),
-                  "url": reverse("staff:disputes:overdue"), "alert": True})
-    queue.append({"key": "sessions", "label": _("Mediation to hold (assigned or in mediation)"), "icon": "people",
-                  "count": mine.filter(state__in=[State.TRIAGED, State.MEDIATING]).distinct().count(),
-                  "url": f"{reverse('staff:disputes:cases')}?state={State.MEDIATING}"})
-    queue.append({"key": "payments", "label": _("Agreements waiting for payment"), "icon": "cash-stack",
-                  "count": base.filter(state__in=[State.SETTLED, State.UNPAID]).count(),
-                  "url": f"{reverse('staff:disputes:cases')}?state={State.SETTLED}"})
-    aid = selectors.legal_aid_list(user=user, state=LegalAidState.REQUESTED)
-    if org is not None:
-        aid = aid.filter(case__in=base.values("pk"))
-    queue.append({"key": "legal_aid", "label": _("Legal-aid requests waiting"), "icon": "bank",
-                  "count": aid.count(), "url": f"{reverse('staff:disputes:cases')}?aid=1"})
-    return queue
+    """What waits for this user; each count is the length of the list its link opens."""
+    labels = _queue_labels()
+    org_query = {"org": org.code} if org is not None else {}
+
+    def url(key: str) -> str:
+        if key == "overdue":  # the overdue page lists them with the reasons
+            return reverse("staff:disputes:overdue") + (f"?{urlencode(org_query)}" if org_query else "")
+        return f"{reverse('staff:disputes:cases')}?{urlencode({'queue': key, **org_query})}"
+
+    return [
+        {"key": key, "label": labels[key], "icon": QUEUE_ICONS[key], "alert": key == "overdue", "url": url(key),
+         "count": selectors.case_list(user=user, org=org, queue=key).count()}
+        for key in selectors.queues_for(user)
+    ]
 
 
 @disputes_staff
@@ -285,13 +286,17 @@ def _filtered(request, org, *, overdue_only: bool = False):
     cases = selectors.case_list(
         user=request.user, org=org, state=data.get("state") or None, room=room,
         overdue=True if (overdue_only or data.get("overdue")) else None,
-        start=data.get("start"), end=data.get("end"), text=data.get("q") or "")
+        start=data.get("start"), end=data.get("end"), text=data.get("q") or "", queue=_queue(request))
     if data.get("claim"):
         cases = cases.filter(main_claim=data["claim"])
-    if request.GET.get("aid") == "1":
-        cases = cases.filter(legal_aid__state=LegalAidState.REQUESTED)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else "-received"
     return form, cases.order_by(*SORTS[sort]), sort
+
+
+def _queue(request) -> str | None:
+    """?queue=KEY: the work-queue entry the list shows (an entry that does not concern the user: none)."""
+    key = request.GET.get("queue")
+    return key if key in selectors.queues_for(request.user) else None
 
 
 def _query(request, *drop: str) -> str:
@@ -307,8 +312,10 @@ def _list_context(request, org, form, cases, sort) -> dict:
     for case in page.object_list:
         case.deadline = mediation_deadline(case, today)
         case.days_over = -case.deadline.days_left if case.deadline else 0
+    queue = _queue(request)
     return {"org": org, "form": form, "page": page, "sort": sort, "query": _query(request),
-            "sort_query": _query(request, "sort"), "today": today}
+            "sort_query": _query(request, "sort"), "today": today,
+            "queue": queue, "queue_label": _queue_labels()[queue] if queue else "", "queue_icon": QUEUE_ICONS.get(queue)}
 
 
 def mediation_deadline(case: Case, today: dt.date):

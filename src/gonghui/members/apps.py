@@ -1,9 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MembersConfig(AppConfig):
     name = "gonghui.members"
     label = "members"
+    verbose_name = _("Member roster")
 
     def ready(self):
         from gonghui.core import cleanup, pii

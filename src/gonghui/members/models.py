@@ -4,7 +4,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class Category(models.TextChoices):
@@ -39,7 +39,7 @@ class Member(models.Model):
                             db_constraint=False)
     # The org's materialised path, kept beside it so a subtree is one index range on this table.
     org_path = models.CharField(max_length=255)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_hash = models.CharField(max_length=64)  # unique: see Meta (a constraint, so no LIKE index on PostgreSQL)
     id_cipher = models.BinaryField()
     id_masked = models.CharField(_("ID number"), max_length=18)
@@ -50,7 +50,7 @@ class Member(models.Model):
     phone_cipher = models.BinaryField(null=True, blank=True)
     phone_masked = models.CharField(_("mobile"), max_length=11, blank=True)
     pii_key_id = models.CharField(max_length=16)
-    category = models.CharField(_("group"), max_length=32, choices=Category.choices, blank=True)
+    category = models.CharField(pgettext_lazy("category", "group"), max_length=32, choices=Category.choices, blank=True)
     is_new_form = models.BooleanField(_("new-form worker"), default=False)
     employer = models.CharField(_("employer or trade"), max_length=200, blank=True)
     joined_on = models.DateField(_("joined on"))
@@ -119,7 +119,7 @@ class MembershipPeriod(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="periods")
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("union"))
     org_path = models.CharField(max_length=255)
-    started_on = models.DateField(_("from"))
+    started_on = models.DateField(pgettext_lazy("period", "from"))
     ended_on = models.DateField(_("until"))
     ended_by = models.CharField(_("ended by"), max_length=10, choices=PeriodEnd.choices)
 
@@ -153,8 +153,10 @@ class Transfer(models.Model):
     """A request to move a member to another union (会员转移), decided by the receiving union."""
 
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
-    from_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("from"))
-    to_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("to"))
+    from_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=pgettext_lazy("transfer", "from"))
+    to_org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=pgettext_lazy("transfer", "to"))
     # Paths kept beside the keys so both unions' queues are index ranges.
     from_path = models.CharField(max_length=255, db_index=True)
     to_path = models.CharField(max_length=255, db_index=True)
@@ -202,7 +204,7 @@ class JoinApplication(models.Model):
                                   related_name="join_applications", verbose_name=_("applicant"))
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("union"))
     org_path = models.CharField(max_length=255)
-    name = models.CharField(_("name"), max_length=50)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
     id_hash = models.CharField(max_length=64)
     id_cipher = models.BinaryField()
     id_masked = models.CharField(_("ID number"), max_length=18)
@@ -211,7 +213,7 @@ class JoinApplication(models.Model):
     phone_masked = models.CharField(_("mobile"), max_length=11)
     pii_key_id = models.CharField(max_length=16)
     employer = models.CharField(_("employer or trade"), max_length=200)
-    category = models.CharField(_("group"), max_length=32, choices=Category.choices, blank=True)
+    category = models.CharField(pgettext_lazy("category", "group"), max_length=32, choices=Category.choices, blank=True)
     is_new_form = models.BooleanField(_("new-form worker"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=JoinStatus.choices, default=JoinStatus.PENDING)
     reason = models.CharField(_("reason"), max_length=200, blank=True)

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MutualAidConfig(AppConfig):
     name = "gonghui.mutualaid"
     label = "mutualaid"
-    verbose_name = "Medical mutual aid"
+    verbose_name = _("Medical mutual aid")
 
     def ready(self) -> None:
         from gonghui.core import pii

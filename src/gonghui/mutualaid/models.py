@@ -11,7 +11,7 @@ from pathlib import PurePath
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 MONEY = dict(max_digits=14, decimal_places=2)
 
@@ -47,7 +47,7 @@ class Plan(models.Model):
     product = models.CharField(_("product"), max_length=20, choices=Product.choices)
     year = models.PositiveSmallIntegerField(_("year"))
     version = models.PositiveSmallIntegerField(_("version"), default=1)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("defined by"))
     org_path = models.CharField(max_length=255)
     fee = models.DecimalField(_("fee per head"), **MONEY)

@@ -439,7 +439,7 @@ def enrol_batch_page(request, pk: int):
     lines = []
     for line in batch.report.get("lines", []):
         code = line.get("code", "")
-        lines.append({**line, "reason": _reason(code)})
+        lines.append({**line, "reason": line.get("message") or _reason(code)})
     context = {"org": batch.org, "batch": batch, "lines": lines, "more": batch.report.get("more", 0),
                "timeline": timeline(batch)}
     return _page(request, "mutualaid/staff/enrol_batch.html", context, org=batch.org, tab="enrolments")

@@ -1,5 +1,5 @@
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from treebeard.mp_tree import MP_Node
 
 
@@ -24,7 +24,7 @@ class Org(MP_Node):
     node_order_by: list[str] = []
 
     code = models.CharField(_("union code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(pgettext_lazy("thing", "name"), max_length=200)
     kind = models.CharField(_("kind"), max_length=16, choices=OrgKind.choices)
     is_new_form = models.BooleanField(_("new-form union"), default=False)
     credit_code = models.CharField(_("unified social credit code"), max_length=18, blank=True)

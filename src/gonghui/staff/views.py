@@ -9,7 +9,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from gonghui.core.scope import Perm, is_staff_user
 from gonghui.disputes.selectors import is_dispute_staff
@@ -73,7 +73,7 @@ def _date_input():
 class StatsFilter(forms.Form):
     on = forms.DateField(label=_("As of"), required=False, widget=_date_input())
     start = forms.DateField(label=_("Work from"), required=False, widget=_date_input())
-    end = forms.DateField(label=_("to"), required=False, widget=_date_input())
+    end = forms.DateField(label=pgettext_lazy("period", "to"), required=False, widget=_date_input())
 
     def clean_on(self):
         day = self.cleaned_data["on"]

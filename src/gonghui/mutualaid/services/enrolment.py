@@ -53,7 +53,8 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
 
     Refused as a whole outside the enrolment window (code outside_window). Members already
     enrolled are counted, not enrolled twice; the others that cannot be enrolled are listed in the
-    batch's report with a code (not_in_union, not_active, not_eligible, invalid). ``on`` is the
+    batch's report with a code (not_in_union, not_active, not_eligible, invalid: with the ID number
+    check that failed as ``message``). ``on`` is the
     enrolment day (today; demo and bench loads give past days).
     """
     require(actor, Perm.MANAGE, org.path)
@@ -88,8 +89,8 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
         for line, raw in enumerate(lines, start=1):
             try:
                 info = parse_id_number(str(raw or ""))
-            except ValidationError:
-                report.append({"line": line, "code": Reason.INVALID})
+            except ValidationError as exc:  # what is wrong with it, as the roster import says it
+                report.append({"line": line, "code": Reason.INVALID, "message": exc.messages[0]})
                 continue
             hashes.setdefault(pii.digest("id", info.number), line)
         found_ids: list[int] = []
