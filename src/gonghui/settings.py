@@ -18,8 +18,9 @@ NODE_MODULES = Path(env_str("GONGHUI_NODE_MODULES", str(PROJECT_DIR / "node_modu
 
 DEBUG = env_bool("DEBUG", True)
 
-_DEV_SECRET_KEY = "gonghui-development-only-secret-key-never-use-in-production-0123456789"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
+# Published with the code: anyone can sign sessions with it. `check --deploy` refuses it (gonghui.E003).
+DEV_SECRET_KEY = "gonghui-development-only-secret-key-never-use-in-production-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY if DEBUG else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -56,6 +57,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gonghui.core.middleware.NoStoreMiddleware",
     "gonghui.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -36,6 +36,23 @@ def pii_keys_check(app_configs=None, **kwargs) -> list[Error]:
 
 
 @register(Tags.security, deploy=True)
+def secret_key_check(app_configs=None, **kwargs) -> list[Error]:
+    """The development SECRET_KEY is published with the code: with it anyone forges sessions and
+    signed values, and derives the development PII keys. Refused whatever DEBUG says, since a
+    deployment check is about the deployment."""
+    published = getattr(settings, "DEV_SECRET_KEY", None)
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if not published or published not in keys:
+        return []
+    return [Error(
+        "SECRET_KEY (or one of SECRET_KEY_FALLBACKS) is the development key published in the repository.",
+        hint="Set SECRET_KEY to 50 or more random characters, e.g. the output of "
+             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, and keep it out of the repository.",
+        id="gonghui.E003",
+    )]
+
+
+@register(Tags.security, deploy=True)
 def sms_sender_check(app_configs=None, **kwargs) -> list[Error]:
     """Without DEBUG the SMS sender must reach phones: the console sender (the default) writes every
     login and joining code to the log and texts nobody."""
