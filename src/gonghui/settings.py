@@ -56,6 +56,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gonghui.core.logging.LogSecretsMiddleware",  # first: the log filter knows the request's secrets throughout
     "django.middleware.security.SecurityMiddleware",
     "gonghui.core.middleware.NoStoreMiddleware",
     "gonghui.core.middleware.ApiJsonErrorsMiddleware",
