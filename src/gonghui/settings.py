@@ -29,6 +29,14 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 PII_HMAC_KEY = env_str("PII_HMAC_KEY", "")
 PII_ENCRYPTION_KEYS = env_str("PII_ENCRYPTION_KEYS", "")  # "kid:base64key,kid2:base64key"; first encrypts
 
+# The audit log's checkpoints (gonghui.core.audit): the head of the chain, signed with a key the
+# database does not hold, appended to a file outside the database after every audited write.
+# Without the key (DEBUG only) a development key is derived from SECRET_KEY; `check --deploy`
+# requires it (gonghui.E004). Keep the file with the database's backups, on storage the database
+# server cannot write (`chattr +a` makes it append-only).
+AUDIT_ANCHOR_KEY = env_str("AUDIT_ANCHOR_KEY", "")
+AUDIT_ANCHOR_FILE = env_str("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.log"))
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -249,3 +257,4 @@ AID_PRICING_WORKERS = env_int("AID_PRICING_WORKERS", 2)
 DISPUTES_MINIMUM_WAGE = {"amount": "2490.00", "valid_from": "2024-01-01",
                          "source": "浙江省最低工资标准（第一档，2024-01-01起）"}
 PII_DEV_KEYS_ALLOWED = DEBUG and not PII_HMAC_KEY
+AUDIT_ANCHOR_DEV_KEY_ALLOWED = DEBUG and not AUDIT_ANCHOR_KEY

@@ -6,4 +6,8 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from gonghui.core import checks  # noqa: F401 - registers the system checks
+        from django.db.backends.signals import connection_created
+
+        from gonghui.core import audit, checks  # noqa: F401 - checks registers the system checks
+
+        connection_created.connect(audit.add_sqlite_functions, dispatch_uid="gonghui.audit.sqlite_functions")

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from gonghui.core import pii
+from gonghui.core import audit, pii
 
 
 @register(Tags.security, deploy=True)
@@ -68,3 +70,29 @@ def sms_sender_check(app_configs=None, **kwargs) -> list[Error]:
         return [Error(f"SMS_BACKEND is {settings.SMS_BACKEND}, a development sender: no code reaches a phone "
                       "(the console sender writes them to the log).", hint=hint, id="gonghui.E002")]
     return []
+
+
+@register(Tags.security, deploy=True)
+def audit_anchor_check(app_configs=None, **kwargs) -> list[Error]:
+    """Without DEBUG the audit checkpoints need their own key and a file they can be appended to:
+    with a development key (derived from SECRET_KEY) anyone
+    with the database could sign checkpoints for a rewritten chain."""
+    if settings.DEBUG:
+        return []
+    hint = ("Set AUDIT_ANCHOR_KEY to 32 or more random characters kept outside the database, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, and AUDIT_ANCHOR_FILE to a path on "
+            "storage the database server cannot write (see README, Configuration).")
+    try:
+        _key, derived = audit.anchor_key()
+    except ImproperlyConfigured as exc:
+        problem = str(exc)
+    else:
+        problem = "AUDIT_ANCHOR_KEY is not set (a development key is derived from SECRET_KEY)." if derived else ""
+    if not problem:
+        folder = audit.anchor_path().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            problem = f"the folder of AUDIT_ANCHOR_FILE ({folder}) does not exist or cannot be written."
+    if not problem:
+        return []
+    return [Error(f"The audit log cannot be anchored outside the database: {problem}", hint=hint,
+                  id="gonghui.E004")]
