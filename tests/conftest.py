@@ -26,6 +26,32 @@ def _fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _flush_may_empty_the_audit_log():
+    """The database refuses to delete audit lines; emptying a test database between tests is the
+    one purge allowed (``audit.purge_allowed``)."""
+    from django.core.management.commands import flush
+
+    from gonghui.core import audit
+
+    original = flush.Command.handle
+
+    def handle(self, *args, **options):
+        with audit.purge_allowed(options.get("database") or "default"):
+            return original(self, *args, **options)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
+@pytest.fixture(autouse=True)
+def _audit_anchor_file(settings, tmp_path):
+    """Each test anchors its audit log in its own file: the test database is emptied between tests,
+    a shared file would read as a cut log."""
+    settings.AUDIT_ANCHOR_FILE = str(tmp_path / "audit-anchors.log")
+
+
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
     """Texts go to an in-memory outbox (``LocmemSender.outbox``), emptied for each test."""

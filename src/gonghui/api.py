@@ -72,12 +72,13 @@ def _unauthenticated(request, exc):
 
 @api.exception_handler(OrgNotFound)
 def _org_not_found(request, exc):
-    return _error(request, "No union has this code.", "not_found", 404)
+    # Also for a union outside the caller's subtree: codes cannot be enumerated by trying them.
+    return _error(request, "No union in your subtree has this code.", "not_found", 404)
 
 
 @api.exception_handler(OrgOutOfScope)
 def _org_forbidden(request, exc):
-    return _error(request, "This union is outside your organisation's subtree.", "forbidden", 403)
+    return _error(request, "Your role does not allow this for this union.", "forbidden", 403)
 
 
 @api.exception_handler(PermissionDenied)

@@ -18,8 +18,9 @@ NODE_MODULES = Path(env_str("GONGHUI_NODE_MODULES", str(PROJECT_DIR / "node_modu
 
 DEBUG = env_bool("DEBUG", True)
 
-_DEV_SECRET_KEY = "gonghui-development-only-secret-key-never-use-in-production-0123456789"
-SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET_KEY if DEBUG else None)
+# Published with the code: anyone can sign sessions with it. `check --deploy` refuses it (gonghui.E003).
+DEV_SECRET_KEY = "gonghui-development-only-secret-key-never-use-in-production-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY if DEBUG else None)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -27,6 +28,14 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # development keys are derived from SECRET_KEY and a warning says so.
 PII_HMAC_KEY = env_str("PII_HMAC_KEY", "")
 PII_ENCRYPTION_KEYS = env_str("PII_ENCRYPTION_KEYS", "")  # "kid:base64key,kid2:base64key"; first encrypts
+
+# The audit log's checkpoints (gonghui.core.audit): the head of the chain, signed with a key the
+# database does not hold, appended to a file outside the database after every audited write.
+# Without the key (DEBUG only) a development key is derived from SECRET_KEY; `check --deploy`
+# requires it (gonghui.E004). Keep the file with the database's backups, on storage the database
+# server cannot write (`chattr +a` makes it append-only).
+AUDIT_ANCHOR_KEY = env_str("AUDIT_ANCHOR_KEY", "")
+AUDIT_ANCHOR_FILE = env_str("AUDIT_ANCHOR_FILE", str(DATA_DIR / "audit-anchors.log"))
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -57,7 +66,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gonghui.core.logging.LogSecretsMiddleware",  # first: the log filter knows the request's secrets throughout
     "django.middleware.security.SecurityMiddleware",
+    "gonghui.core.middleware.NoStoreMiddleware",
     "gonghui.core.middleware.ApiJsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -248,3 +259,4 @@ AID_PRICING_WORKERS = env_int("AID_PRICING_WORKERS", 2)
 DISPUTES_MINIMUM_WAGE = {"amount": "2490.00", "valid_from": "2024-01-01",
                          "source": "浙江省最低工资标准（第一档，2024-01-01起）"}
 PII_DEV_KEYS_ALLOWED = DEBUG and not PII_HMAC_KEY
+AUDIT_ANCHOR_DEV_KEY_ALLOWED = DEBUG and not AUDIT_ANCHOR_KEY

@@ -43,7 +43,7 @@ WRITES_IN = {"yz": {"YZ"}, "bl": {"BL"}, "nb": {"YZ", "BL"}, "yz_viewer": set(),
 class Endpoint:
     name: str
     path: str  # {org}: the code of a union in the district; {member}: the id of a member there
-    level: str  # "org": refused with 403 outside the subtree; "object": hidden with 404
+    level: str  # "org": a union's figures or lists; "object": one record. Outside the subtree both are 404
 
     def url(self, world, district: str) -> str:
         return self.path.format(org=world.orgs[district].code, member=world.members[district].pk,
@@ -105,7 +105,7 @@ def expected_status(endpoint: Endpoint, user: str, district: str) -> int:
         return 401
     if district in READS[user]:
         return 200
-    return 403 if endpoint.level == "org" else 404
+    return 404  # a union or object outside the subtree looks exactly like one that does not exist
 
 
 @pytest.mark.parametrize("district", DISTRICTS)
@@ -157,8 +157,21 @@ def test_lists_hold_only_rows_of_the_callers_subtree(world, api_as, user):
 def test_a_district_cannot_query_its_parent(world, api_as, user):
     client = api_as(world.users[user])
     for path in ("/api/v1/orgs/NB", "/api/v1/orgs/NB/children", "/api/v1/orgs/NB/stats"):
-        assert_json_error(client.get(path), 403, "forbidden")
-    assert_json_error(client.get("/api/v1/members", org="NB"), 403, "forbidden")
+        assert_json_error(client.get(path), 404, "not_found")
+    assert_json_error(client.get("/api/v1/members", org="NB"), 404, "not_found")
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if "{org}" in e.path], ids=lambda e: e.name)
+def test_a_union_of_another_district_answers_as_an_unknown_code(world, api_as, endpoint):
+    client = api_as(world.users["yz"])
+    elsewhere = client.get(endpoint.url(world, "BL"))
+    unknown = client.get(endpoint.path.format(org="NOSUCH"))
+    assert (elsewhere.status_code, elsewhere.json()) == (unknown.status_code, unknown.json())
+
+
+def test_a_union_seen_but_not_managed_still_answers_403(world, api_as):
+    body = {"org": world.orgs["YZ"].code, "id_number": world.ids["BL"], "name": "王北仑"}
+    assert_json_error(api_as(world.users["yz_viewer"]).post("/api/v1/transfers", body), 403, "forbidden")
 
 
 # --- service writes -----------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The audit log: one entry per write, append-only, and every change to it shows."""
 
 import io
+import sqlite3
+from importlib import import_module
 
 import pytest
 from django.core.management import call_command
@@ -23,6 +25,7 @@ def drop_append_only_trigger():
             cursor.execute("DROP TRIGGER core_auditentry_no_update ON core_auditentry")
         else:
             cursor.execute("DROP TRIGGER core_auditentry_no_update")
+            cursor.execute("DROP TRIGGER core_auditentry_no_delete")
 
 
 def verify_output() -> tuple[int, str]:
@@ -147,11 +150,25 @@ def test_entries_are_chained_in_sequence(log):
 
 def test_an_intact_log_verifies(log):
     assert list(audit.verify()) == []
-    assert verify_output() == (0, "audit log intact: 5 entries\n")
+    code, output = verify_output()
+    assert code == 0 and output.startswith("audit log intact: 5 entries\n")
 
 
 def test_an_empty_log_verifies(db):
     assert verify_output() == (0, "audit log intact: 0 entries\n")
+
+
+def test_verify_ends_with_its_message_and_closes_the_walk(log, monkeypatch):
+    drop_append_only_trigger()
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE seq = 2")
+    walks = []
+    real = audit.verify
+    monkeypatch.setattr(audit, "verify", lambda *a, **k: walks.append(real(*a, **k)) or walks[-1])
+    code, message = verify_output()
+    assert (code, message) == (1, "audit log broken at entry 2: entry 2 is missing\n")
+    # A walk left open holds a database cursor; closed at exit after the connection, it printed a traceback.
+    assert walks[0].gi_frame is None
 
 
 def test_changed_data_is_detected(log):
@@ -246,14 +263,47 @@ def test_the_database_refuses_a_queryset_update(log):
             AuditEntry.objects.filter(seq=1).update(action="x")
 
 
-@pytest.mark.postgres
-def test_postgresql_refuses_a_raw_delete(log):
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite keeps DELETE open for the test flush; verify catches the gap")
-    with pytest.raises(DatabaseError):
+@pytest.mark.parametrize("sql", ["DELETE FROM core_auditentry WHERE seq = 1", "DELETE FROM core_auditentry"])
+def test_the_database_refuses_a_raw_delete(log, sql):
+    with pytest.raises(DatabaseError, match="append-only"):
         with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("DELETE FROM core_auditentry WHERE seq = 1")
-    assert AuditEntry.objects.filter(seq=1).exists()
+            cursor.execute(sql)
+    assert AuditEntry.objects.count() == 5
+
+
+def test_postgresql_refuses_truncate(log):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no TRUNCATE (DELETE is refused, above)")
+    with pytest.raises(DatabaseError, match="append-only"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own transaction holds deferred checks
+            cursor.execute("TRUNCATE core_auditentry")
+    assert AuditEntry.objects.count() == 5
+
+
+def test_only_the_controlled_purge_empties_the_table(log):
+    with audit.purge_allowed(), transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # the test's own transaction holds deferred checks
+            cursor.execute("TRUNCATE core_auditentry")
+        else:
+            cursor.execute("DELETE FROM core_auditentry")
+    assert not AuditEntry.objects.exists()
+    audit.record(actor=None, action="test.after")
+    with pytest.raises(DatabaseError, match="append-only"):  # and only while inside it
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("DELETE FROM core_auditentry")
+
+
+def test_a_sqlite_client_without_the_application_cannot_delete():
+    migration = import_module("gonghui.core.migrations.0005_audit_refuse_delete_and_truncate")
+    other = sqlite3.connect(":memory:")  # e.g. the sqlite3 shell: it has no gonghui_audit_purge()
+    other.execute("CREATE TABLE core_auditentry (seq integer)")
+    other.execute("INSERT INTO core_auditentry VALUES (1)")
+    other.executescript(migration.SQLITE_UP)
+    with pytest.raises(sqlite3.OperationalError, match="gonghui_audit_purge"):
+        other.execute("DELETE FROM core_auditentry")
+    assert other.execute("SELECT COUNT(*) FROM core_auditentry").fetchone() == (1,)
 
 
 def test_the_command_needs_a_subcommand(db):

@@ -74,3 +74,38 @@ def test_a_404_on_a_url_holding_an_id_number_is_logged_redacted(client, db, capl
     for record in records:
         redactor.filter(record)
         assert ID not in record.getMessage()
+
+
+TOKEN = "gh_" + "A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8S9t0U1v"
+
+
+@pytest.mark.parametrize("text", [
+    f"Unexpected auth - 'Token {TOKEN}'", f"Unexpected auth - '{TOKEN}'", f"GET /api/v1/orgs/{TOKEN}",
+    "Authorization: Bearer abcdefgh12345678", "Cookie: sessionid=k2j3h4g5f6d7s8a9q0w1e2r3t4y5u6i7; csrftoken=abcdefgh",
+    "GET /login/?password=hunter2222&next=/", '{"token": "abcdefghijklmnop"}',
+    "【甬工惠】您的验证码是 123456，5 分钟内有效。", "POST code=654321", "sms_code=112233", "your code is 778899",
+])
+def test_it_redacts_tokens_session_ids_passwords_and_sms_codes(text):
+    cleaned = redact(text)
+    for secret in (TOKEN, "abcdefgh12345678", "k2j3h4g5f6d7s8a9q0w1e2r3t4y5u6i7", "hunter2222", "abcdefghijklmnop",
+                   "123456", "654321", "112233", "778899"):
+        assert secret not in cleaned, cleaned
+
+
+@pytest.mark.parametrize("text", ["status code 500", '{"code": "not_found"}', "postcode 315000", "session expired",
+                                  "the token endpoint answered 401"])
+def test_it_leaves_ordinary_words_about_codes_and_tokens_alone(text):
+    assert redact(text) == text
+
+
+def test_the_exact_secrets_of_the_request_are_redacted_whatever_their_shape(log):
+    from gonghui.core.logging import keep_secret, _request_secrets
+
+    logger, stream = log
+    token = _request_secrets.set(())
+    try:
+        keep_secret("plainword-secret")
+        logger.warning("leaked plainword-secret here")
+    finally:
+        _request_secrets.reset(token)
+    assert stream.getvalue().strip() == "leaked [secret] here"

@@ -39,6 +39,7 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "example.org",
     "PII_HMAC_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
     "PII_ENCRYPTION_KEYS": "k1:" + base64.urlsafe_b64encode(os.urandom(32)).decode(),
+    "AUDIT_ANCHOR_KEY": secrets.token_urlsafe(32),
 }
 
 

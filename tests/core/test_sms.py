@@ -161,13 +161,13 @@ def test_a_failed_delivery_voids_the_code_so_the_worker_may_ask_again(db, settin
     assert not SmsCode.objects.exists()
 
 
-def test_the_console_sender_logs_the_code_but_not_the_mobile(db, settings, caplog):
-    from gonghui.core.logging import RedactPIIFilter
-
+def test_the_console_sender_shows_the_code_on_stderr_not_in_the_log_and_masks_the_mobile(db, settings, caplog,
+                                                                                         capfd):
     settings.SMS_BACKEND = "gonghui.core.sms.ConsoleSender"
-    caplog.handler.addFilter(RedactPIIFilter())
     sms_code_send(phone=PHONE)
-    assert "[phone]" in caplog.text and PHONE not in caplog.text
+    shown = capfd.readouterr().err
+    assert "[development SMS] to " in shown and PHONE not in shown
+    assert "SMS" not in caplog.text
     assert SmsCode.objects.filter(expires_at__gt=timezone.now()).exists()
 
 

@@ -108,8 +108,8 @@ def test_window_application_by_a_cadre(api_as, tree, bl_cadre, yz_cadre):
     response = _apply(api_as(bl_cadre), channel="window", id_number=valid_id_number(11))
     assert response.status_code == 201, response.content
     assert response.json()["channel"] == "window"
-    # A cadre of another district cannot record at BL's window (403: the union is outside their subtree).
-    assert_json_error(_apply(api_as(yz_cadre), channel="window", id_number=valid_id_number(12)), 403)
+    # A cadre of another district cannot record at BL's window (404: the union is outside their subtree).
+    assert_json_error(_apply(api_as(yz_cadre), channel="window", id_number=valid_id_number(12)), 404)
 
 
 def test_a_court_entrusted_case_goes_back_to_the_court(api_as, tree, bl_cadre, bl_mediator, bl_lawyer, rooms):

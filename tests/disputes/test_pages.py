@@ -184,10 +184,10 @@ def test_another_districts_case_is_404(client, yz_cadre, bl_case, settled_case):
     assert bl_case.number not in client.get("/staff/disputes/cases/").content.decode()
 
 
-def test_an_org_page_outside_the_subtree_is_403(client, yz_cadre):
+def test_an_org_page_outside_the_subtree_is_404(client, yz_cadre):
     client.force_login(yz_cadre)
-    assert client.get("/staff/disputes/?org=BL").status_code == 403
-    assert client.get("/staff/disputes/cases/?org=BL").status_code == 403
+    assert client.get("/staff/disputes/?org=BL").status_code == 404
+    assert client.get("/staff/disputes/cases/?org=BL").status_code == 404
 
 
 def test_a_room_mediator_without_a_role_sees_only_the_room(client, tree, rooms, bl_cadre, blt_mediator, bl_case):

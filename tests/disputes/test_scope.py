@@ -103,9 +103,9 @@ def test_out_of_scope_answers_404_through_the_api(api_as, cases, yz_cadre, bl_me
         assert_json_error(api_as(user).get(url), 404, "not_found")
         assert_json_error(api_as(user).post(f"{url}/start", {}), 404, "not_found")
     assert_json_error(api_as(None).get("/api/v1/disputes/cases"), 401, "unauthenticated")
-    # A union outside the subtree answers 403.
-    assert_json_error(api_as(yz_cadre).get("/api/v1/disputes/cases", org="BL"), 403, "forbidden")
-    assert_json_error(api_as(yz_cadre).get("/api/v1/disputes/dashboard", org="BL"), 403, "forbidden")
+    # A union outside the subtree answers 404, as an unknown code.
+    assert_json_error(api_as(yz_cadre).get("/api/v1/disputes/cases", org="BL"), 404, "not_found")
+    assert_json_error(api_as(yz_cadre).get("/api/v1/disputes/dashboard", org="BL"), 404, "not_found")
 
 
 def test_visible_but_not_allowed_answers_403(api_as, cases, bl_lawyer, tree):

@@ -44,10 +44,10 @@ def test_batch_enrolment_refusal_codes_and_scope(tree, plan, yz_cadre, bl_cadre,
     r = api_as(yz_cadre).post("/api/v1/aid/enrolments", {"plan": plan.pk, "org": "YZ"})
     assert r.status_code == 201, r.content
     assert (r.json()["enrolled"], r.json()["fee_due"]) == (1, "60.00")
-    assert_json_error(api_as(bl_cadre).post("/api/v1/aid/enrolments", {"plan": plan.pk, "org": "YZ"}), 403)
+    assert_json_error(api_as(bl_cadre).post("/api/v1/aid/enrolments", {"plan": plan.pk, "org": "YZ"}), 404)
     page = api_as(yz_cadre).get("/api/v1/aid/enrolments", org="YZ").json()
     assert page["count"] == 1 and page["results"][0]["id_number"] == a.id_masked
-    assert_json_error(api_as(bl_cadre).get("/api/v1/aid/enrolments", org="YZ"), 403)
+    assert_json_error(api_as(bl_cadre).get("/api/v1/aid/enrolments", org="YZ"), 404)
     assert api_as(bl_cadre).get("/api/v1/aid/enrolments", org="BL").json()["count"] == 0
     closed = services.plan_create(actor=system_user(), product="critical_illness", year=dt.date.today().year,
                                   name="特种重病", fee="20", window_start=jan1(), window_end=jan1(), deductible="0",
@@ -77,7 +77,7 @@ def test_the_insurer_posts_records_idempotently(tree, plan, nb_cadre, yz_cadre, 
     assert {r["settlement_id"]: r["payout"] for r in again["results"]}["YB-1"] == "5900.00"
     assert Payout.objects.count() == 1
     assert number not in first.content.decode() and number not in again.__repr__()
-    assert_json_error(api_as(yz_cadre).post("/api/v1/aid/settlements", body), 403)
+    assert_json_error(api_as(yz_cadre).post("/api/v1/aid/settlements", body), 404)
     feed = api_as(insurer).get(f"/api/v1/aid/feeds/{first.json()['feed']}").json()
     assert feed["reasons"] == {"not_a_member": 1}
     assert_json_error(api_as(yz_cadre).get(f"/api/v1/aid/feeds/{first.json()['feed']}"), 404)

@@ -76,7 +76,7 @@ class TestPagesRender:
         assert "500.00 元" in page and "50%" in page and "60%" in page and "20,000.00 元" in page
 
 
-# --- scope: another district's objects answer 404, its org pages 403 ------------------------------
+# --- scope: another district's objects and org pages answer 404 ------------------------------
 
 
 class TestScope:
@@ -102,7 +102,7 @@ class TestScope:
         client.force_login(bl_cadre)
         assert "0 人次参保" in html(client.get("/staff/aid/enrolments/"))
         assert yz_claim.member.name not in html(client.get("/staff/aid/claims/"))
-        assert client.get("/staff/aid/claims/?org=YZ").status_code == 403
+        assert client.get("/staff/aid/claims/?org=YZ").status_code == 404
 
     def test_a_viewer_sees_but_cannot_decide(self, client, tree, yz_viewer, yz_claim):
         client.force_login(yz_viewer)
@@ -277,7 +277,7 @@ class TestEnrolment:
     def test_a_district_cannot_enrol_another_districts_members(self, client, tree, bl_cadre, plan):
         client.force_login(bl_cadre)
         assert client.post(f"/staff/aid/plans/{plan.pk}/enrol/?org=YZ", {"mode": "all", "confirm": "1"}
-                           ).status_code == 403
+                           ).status_code == 404
         assert not Enrolment.objects.exists()
 
 

@@ -23,11 +23,19 @@ def test_org_get_finds_an_org_in_scope(tree, yz_cadre):
     assert org_get(user=yz_cadre, code="YZE") == tree.yze
 
 
-def test_org_get_refuses_an_org_outside_scope(tree, yz_cadre):
+def test_org_get_answers_an_org_outside_scope_as_an_unknown_code(tree, yz_cadre):
+    for code in ("BLE", "NB", "NOPE"):
+        with pytest.raises(OrgNotFound) as found:
+            org_get(user=yz_cadre, code=code)
+        assert not isinstance(found.value, OrgOutOfScope)
+
+
+def test_org_get_refuses_a_permission_on_an_org_the_user_sees(tree, yz_viewer):
+    assert org_get(user=yz_viewer, code="YZE") == tree.yze
     with pytest.raises(OrgOutOfScope):
-        org_get(user=yz_cadre, code="BLE")
-    with pytest.raises(OrgOutOfScope):
-        org_get(user=yz_cadre, code="NB")
+        org_get(user=yz_viewer, code="YZE", perm="manage")
+    with pytest.raises(OrgNotFound):
+        org_get(user=yz_viewer, code="BLE", perm="manage")
 
 
 def test_org_get_says_not_found_for_an_unknown_code(tree, yz_cadre):
@@ -36,7 +44,7 @@ def test_org_get_says_not_found_for_an_unknown_code(tree, yz_cadre):
 
 
 def test_org_get_refuses_everything_to_a_member(tree, worker):
-    with pytest.raises(OrgOutOfScope):
+    with pytest.raises(OrgNotFound):
         org_get(user=worker, code="YZE")
 
 

@@ -1,5 +1,5 @@
-"""Who may open which workbench page: in scope 200, sibling subtree 403 (org pages) / 404 (objects),
-members without a role 403, anonymous visitors to the staff login."""
+"""Who may open which workbench page: in scope 200, sibling subtree 404 (org pages, as an unknown code,
+and objects), members without a role 403, anonymous visitors to the staff login."""
 
 import pytest
 
@@ -33,9 +33,10 @@ def test_a_cadre_opens_member_pages_of_their_subtree(client, yz_cadre, yz_member
 
 
 @pytest.mark.parametrize(("name", "url"), ORG_PAGES)
-def test_a_sibling_district_cadre_is_refused_org_pages_with_403(client, bl_cadre, name, url):
+def test_a_sibling_district_cadre_gets_404_for_org_pages_as_for_an_unknown_code(client, bl_cadre, name, url):
     client.force_login(bl_cadre)
-    assert client.get(url).status_code == 403
+    assert client.get(url).status_code == 404
+    assert client.get(url.replace("YZ", "NOSUCH")).status_code == 404
 
 
 @pytest.mark.parametrize(("name", "url"), MEMBER_PAGES)

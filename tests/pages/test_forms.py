@@ -174,5 +174,5 @@ class TestOrgForms:
     def test_a_sibling_cadre_cannot_add_under_another_district(self, client, bl_cadre, tree):
         client.force_login(bl_cadre)
         response = client.post("/staff/orgs/YZT/add/", {"code": "X1", "name": "某", "kind": "enterprise"})
-        assert response.status_code == 403
+        assert response.status_code == 404
         assert not Org.objects.filter(code="X1").exists()

@@ -197,9 +197,9 @@ class TestJoinQueue:
         assert client.post(f"/staff/joins/{waiting.pk}/approve/").status_code == 403
         assert not Member.objects.exists()
 
-    def test_another_district_gets_403_for_the_queue_and_404_for_the_application(self, client, bl_cadre, waiting):
+    def test_another_district_gets_404_for_the_queue_and_the_application(self, client, bl_cadre, waiting):
         client.force_login(bl_cadre)
-        assert client.get("/staff/orgs/YZ/joins/").status_code == 403
+        assert client.get("/staff/orgs/YZ/joins/").status_code == 404
         assert client.get(f"/staff/joins/{waiting.pk}/").status_code == 404
         assert client.post(f"/staff/joins/{waiting.pk}/approve/").status_code == 404
 

@@ -14,7 +14,7 @@ from gonghui.members.imports import roster_import
 from gonghui.members.models import Member, Transfer
 from gonghui.members.roster import CATEGORY_TEMPLATE_NAMES, RosterFormatError
 from gonghui.stats import tallies
-from tests.factories import make_member, valid_id_number
+from tests.factories import UserFactory, grant, make_member, valid_id_number
 
 HEADER = ["姓名", "身份证号", "手机号", "工会代码", "入会日期", "新就业形态", "群体"]
 
@@ -92,7 +92,7 @@ def test_it_stores_no_plain_id_number(yz_cadre, tree):
         ({"id_number": "330212199001011000"}, "id_numeric"),  # Excel's 15 digits, shown as text
         ({"id_number": "330212900101123"}, "id_legacy_15"),
         ({"org": "NOPE"}, "org_unknown"),
-        ({"org": "BLE"}, "org_out_of_scope"),
+        ({"org": "BLE"}, "org_unknown"),  # outside the importer's subtree
         ({"category": "宇航员"}, "category_unknown"),
         ({"name": ""}, "name_missing"),
         ({"joined": "2099-01-01"}, "date_future"),
@@ -235,6 +235,16 @@ def test_it_refuses_an_unreadable_workbook(yz_cadre, tree):
 
 def test_a_cadre_cannot_import_into_a_sibling_district(bl_cadre, tree):
     result = run(bl_cadre, csv_bytes([row(org="YZE")]))
+    assert codes(result) == [(2, "org_unknown")]  # as for a code nobody has: codes are not enumerable
+    unknown = run(bl_cadre, csv_bytes([row(org="NOPE")]))
+    assert result.errors.kept[0].message == unknown.errors.kept[0].message.replace("NOPE", "YZE")
+
+
+def test_a_union_seen_but_not_managed_is_named_as_such(tree):
+    township_cadre = UserFactory()
+    grant(township_cadre, tree.yzt)
+    grant(township_cadre, tree.yz, "viewer")
+    result = run(township_cadre, csv_bytes([row(org="YZ")]))
     assert codes(result) == [(2, "org_out_of_scope")]
 
 

@@ -8,8 +8,12 @@ class CoreConfig(AppConfig):
     verbose_name = _("Access and audit")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         import gonghui.core.checks  # noqa: F401 - registers the system checks
-        from gonghui.core import cleanup, pii
+        from gonghui.core import audit, cleanup, pii
+
+        connection_created.connect(audit.add_sqlite_functions, dispatch_uid="gonghui.audit.sqlite_functions")
 
         account_phone, sms_code = self.get_model("AccountPhone"), self.get_model("SmsCode")
         pii.register_fields(account_phone, pii.Value("phone", "phone_hash", "phone_cipher"))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from django.conf import settings
 from django.core.checks import Error, Tags, register
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
-from gonghui.core import pii
+from gonghui.core import audit, pii
 
 
 @register(Tags.security, deploy=True)
@@ -32,6 +34,23 @@ def pii_keys_check(app_configs=None, **kwargs) -> list[Error]:
         hint="Set PII_HMAC_KEY and PII_ENCRYPTION_KEYS (`gonghui pii_keys` prints fresh values; see README, "
              "Configuration). Keep them: without them no ID number or phone can be matched or read back.",
         id="gonghui.E001",
+    )]
+
+
+@register(Tags.security, deploy=True)
+def secret_key_check(app_configs=None, **kwargs) -> list[Error]:
+    """The development SECRET_KEY is published with the code: with it anyone forges sessions and
+    signed values, and derives the development PII keys. Refused whatever DEBUG says, since a
+    deployment check is about the deployment."""
+    published = getattr(settings, "DEV_SECRET_KEY", None)
+    keys = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    if not published or published not in keys:
+        return []
+    return [Error(
+        "SECRET_KEY (or one of SECRET_KEY_FALLBACKS) is the development key published in the repository.",
+        hint="Set SECRET_KEY to 50 or more random characters, e.g. the output of "
+             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`, and keep it out of the repository.",
+        id="gonghui.E003",
     )]
 
 
@@ -65,5 +84,31 @@ def pii_registry_check(app_configs=None, **kwargs) -> list[Error]:
         f"{name} looks like protected personal data (a ciphertext or keyed hash) but is not registered.",
         hint="Declare it in its app's AppConfig.ready() with gonghui.core.pii.register_fields (or "
              "register_other_digests for a digest of something that is not personal data).",
-        id="gonghui.E003",
+        id="gonghui.E005",
     ) for name in pii.unregistered_fields(models)]
+
+
+@register(Tags.security, deploy=True)
+def audit_anchor_check(app_configs=None, **kwargs) -> list[Error]:
+    """Without DEBUG the audit checkpoints need their own key and a file they can be appended to:
+    with a development key (derived from SECRET_KEY) anyone
+    with the database could sign checkpoints for a rewritten chain."""
+    if settings.DEBUG:
+        return []
+    hint = ("Set AUDIT_ANCHOR_KEY to 32 or more random characters kept outside the database, e.g. "
+            "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`, and AUDIT_ANCHOR_FILE to a path on "
+            "storage the database server cannot write (see README, Configuration).")
+    try:
+        _key, derived = audit.anchor_key()
+    except ImproperlyConfigured as exc:
+        problem = str(exc)
+    else:
+        problem = "AUDIT_ANCHOR_KEY is not set (a development key is derived from SECRET_KEY)." if derived else ""
+    if not problem:
+        folder = audit.anchor_path().parent
+        if not folder.is_dir() or not os.access(folder, os.W_OK):
+            problem = f"the folder of AUDIT_ANCHOR_FILE ({folder}) does not exist or cannot be written."
+    if not problem:
+        return []
+    return [Error(f"The audit log cannot be anchored outside the database: {problem}", hint=hint,
+                  id="gonghui.E004")]

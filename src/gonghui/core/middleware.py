@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.cache import patch_cache_control
 
 from gonghui.core.audit import request_ip
 
@@ -55,6 +56,31 @@ class AuditContextMiddleware:
             return self.get_response(request)
         finally:
             request_ip.reset(token)
+
+
+class NoStoreMiddleware:
+    """``Cache-Control: no-store`` on every API answer and on every page a logged-in user gets.
+
+    They carry personal data (names, masked ID numbers, figures of a union, tokens, exports), and
+    neither the browser's disk cache nor a proxy on the way may keep a copy. Public pages and
+    static files stay cacheable. Sits at the top of MIDDLEWARE, so it also sees the JSON errors
+    made below it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.path.startswith(API_PREFIX) or _logged_in(request):
+            patch_cache_control(response, no_store=True)
+        return response
+
+
+def _logged_in(request) -> bool:
+    # No user attribute: the answer came before the authentication middleware (a static file).
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
 
 
 class ApiJsonErrorsMiddleware:

@@ -238,7 +238,7 @@ def protector(kind: str) -> Callable[[str, str], Protected]:
 # the only binary columns), or a ``CharField`` named ``hash`` or ``…_hash``. Each such field of
 # every installed model is either registered here or declared a digest of something else
 # (``register_other_digests``: the audit chain, token and code hashes); the system check
-# ``gonghui.E003`` names any that is neither.
+# ``gonghui.E005`` names any that is neither.
 
 
 @dataclass(frozen=True)

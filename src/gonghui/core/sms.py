@@ -5,8 +5,8 @@ A code is six digits, stored only as a keyed hash bound to the mobile's hash, go
 most one code every ``SMS_RESEND_SECONDS`` and ``SMS_DAILY_LIMIT`` in 24 hours. Only the newest
 code of a mobile counts. Who delivers the text is pluggable (``SMS_BACKEND``, a dotted path):
 
-- ``ConsoleSender`` logs the text (development: the code is in the server's log; the log filter
-  hides the mobile number);
+- ``ConsoleSender`` writes the text to the server's standard error (development: it stands for the
+  phone; it is not a log line, which never holds a code), with the mobile masked;
 - ``LocmemSender`` keeps the texts in ``LocmemSender.outbox`` (tests read the code there);
 - a production sender subclasses ``SmsSender`` and calls the operator's SMS gateway.
 
@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import re
 import secrets
+import sys
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -32,7 +33,8 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from gonghui.core import pii
-from gonghui.core.ids import normalise, parse_phone
+from gonghui.core.ids import mask_phone, normalise, parse_phone
+from gonghui.core.logging import keep_secret
 from gonghui.core.models import SmsCode
 
 logger = logging.getLogger(__name__)
@@ -51,12 +53,17 @@ class SmsSender:
 
 
 class ConsoleSender(SmsSender):
-    """Development: the text goes to the log (the mobile is redacted there, the code is not)."""
+    """Development: the text goes to standard error, where the developer reads the code.
+
+    Not through logging: log lines never carry a code (the log filter removes them), and log
+    handlers may ship lines elsewhere. `check --deploy` refuses this sender (gonghui.E002).
+    """
 
     development_only = True
 
     def send(self, *, phone: str, text: str) -> None:
-        logger.warning("SMS to %s: %s", phone, text)
+        sys.stderr.write(f"[development SMS] to {mask_phone(phone)}: {text}\n")
+        sys.stderr.flush()
 
 
 @dataclass(frozen=True)
@@ -109,6 +116,7 @@ def sms_code_send(*, phone: str) -> str:
     phone_hash = pii.digest("phone", phone)
     now = timezone.now()
     code = f"{secrets.randbelow(10**6):06d}"
+    keep_secret(code)  # should a gateway's error repeat the text, the log line will not
     with transaction.atomic():
         _lock_phone(phone_hash)
         mine = SmsCode.objects.filter(phone_hash=phone_hash)
@@ -145,6 +153,7 @@ def sms_code_check(*, phone: str, code: str) -> str:
     code = normalise(code or "")
     if not CODE_RE.match(code):
         raise ValidationError(_("Enter the 6-digit code from the text message."), code="sms_code_format")
+    keep_secret(code)
     phone_hash = pii.digest("phone", phone)
     now = timezone.now()
     row = SmsCode.objects.filter(phone_hash=phone_hash).order_by("-created_at").first()

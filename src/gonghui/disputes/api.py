@@ -2,7 +2,7 @@
 
 A worker with a token applies for themselves and follows their own cases; cadres record oral
 applications and entrusted cases at the window and route them; room staff mediate. A case
-outside the caller's reach answers 404; a union outside their subtree answers 403. ID numbers
+outside the caller's reach answers 404, and so does a union outside their subtree. ID numbers
 and mobiles are always masked. Amounts are decimal strings in yuan (numbers are accepted too,
 as long as they have at most two decimals).
 """

@@ -416,12 +416,14 @@ def _scope_orgs(actor) -> dict[str, OrgRef]:
     return {code: OrgRef(pk, path) for code, pk, path in rows}
 
 
-def _code_exists_cache() -> Callable[[str], bool]:
+def _code_exists_cache(actor) -> Callable[[str], bool]:
+    """Whether the importer sees a union with this code (outside their subtree it does not exist)."""
     seen: dict[str, bool] = {}
+    visible = scope_for(actor, Perm.READ)
 
     def exists(code: str) -> bool:
         if code not in seen:
-            seen[code] = Org.objects.filter(code=code).exists()
+            seen[code] = Org.objects.filter(visible.q("path"), code=code).exists()
         return seen[code]
 
     return exists
@@ -437,7 +439,7 @@ def roster_import(*, actor, stream: IO[bytes], filename: str, org: Org | None = 
     started = time.perf_counter()
     validate = RowValidator(orgs_by_code=_scope_orgs(actor),
                             default_org=OrgRef(org.pk, org.path) if org else None,
-                            code_exists=_code_exists_cache())
+                            code_exists=_code_exists_cache(actor))
     for attempt in range(1, ATTEMPTS + 1):
         result = ImportResult(filename=filename, dry_run=dry_run, valid_only=valid_only)
         try:

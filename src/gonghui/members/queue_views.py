@@ -1,7 +1,7 @@
 """Workbench pages of requests: join approvals (入会审批), transfers (会员转移) and leaving (退会).
 
-Queues are org-level pages (403 outside the subtree); a single request answers 404 when it lies
-outside the user's subtree. Deciding needs manage on the receiving union; the services check it.
+Queues are org-level pages and single requests are objects: both answer 404 outside the user's
+subtree. Deciding needs manage on the receiving union; the services check it.
 """
 
 from __future__ import annotations

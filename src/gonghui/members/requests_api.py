@@ -2,7 +2,7 @@
 
 A worker with a token applies for themselves; the SMS step is web-only, so the account must
 already have a mobile verified there (else 403). Cadres list their subtree's queues and decide.
-Objects outside the caller's subtree answer 404; a union outside it answers 403.
+Objects and unions outside the caller's subtree answer 404.
 """
 
 import datetime as dt

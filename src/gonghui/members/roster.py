@@ -291,7 +291,9 @@ class RowValidator:
     def __init__(self, *, orgs_by_code: dict[str, OrgRef], default_org: OrgRef | None,
                  code_exists: Callable[[str], bool], today: dt.date | None = None):
         self.orgs_by_code = orgs_by_code  # the unions the importer may write to
-        self.code_exists = code_exists  # tells "outside your subtree" from "no such union"
+        # True for a union the importer sees but may not write to; a union outside their subtree is
+        # as unknown as a code nobody has, so that codes cannot be enumerated through an import.
+        self.code_exists = code_exists
         self.default_org = default_org
         self.today = today or timezone.localdate()
         # For the fast path: the cells that need no cleaning, mapped to what the full path makes of them.
@@ -443,7 +445,8 @@ class RowValidator:
         if org is not None:
             return org
         if self.code_exists(code):
-            bad("org", "org_out_of_scope", _("Union %(code)s is outside your organisation's subtree.") % {"code": code})
+            bad("org", "org_out_of_scope", _("Your role does not allow adding members to union %(code)s.")
+                % {"code": code})
         else:
-            bad("org", "org_unknown", _("No union has the code %(code)s.") % {"code": code})
+            bad("org", "org_unknown", _("No union in your subtree has the code %(code)s.") % {"code": code})
         return None

@@ -1,7 +1,7 @@
 """API of medical mutual aid (/api/v1/aid).
 
 Plans are public to every caller; enrolments, claims, payouts, feeds and payment batches are
-scoped: a union sees its subtree's; objects outside answer 404, a union outside answers 403.
+scoped: a union sees its subtree's; objects and unions outside answer 404.
 The insurer's system posts settlement records with the bearer token of an account that holds a
 cadre role on the receiving union (usually the city union); re-sending is idempotent by
 settlement id. A refusal answers 422 with ``code`` = its reason code (``outside_window``,

@@ -10,11 +10,14 @@ from gonghui.orgs.models import Org
 
 
 class OrgNotFound(Exception):
-    """No such union code."""
+    """No union the caller may see has this code: unknown, or outside their subtree (answer 404).
+
+    Both answer alike, so that codes of other subtrees cannot be found by trying them.
+    """
 
 
 class OrgOutOfScope(Exception):
-    """The union exists but lies outside what the caller may see."""
+    """The caller sees the union but lacks the permission asked for (a viewer asking to manage: 403)."""
 
 
 def org_visible(*, user, perm: Perm = Perm.READ) -> QuerySet[Org]:
@@ -22,9 +25,13 @@ def org_visible(*, user, perm: Perm = Perm.READ) -> QuerySet[Org]:
 
 
 def org_get(*, user, code: str, perm: Perm = Perm.READ) -> Org:
-    """The org with this code, if the user reaches it with ``perm``."""
+    """The org with this code, if the user reaches it with ``perm``.
+
+    A union the user cannot even read is "not found", exactly as an unknown code; one they read but
+    may not act on with ``perm`` is out of scope.
+    """
     org = Org.objects.filter(code=code).first()
-    if org is None:
+    if org is None or not scope_for(user, Perm.READ).covers(org.path):
         raise OrgNotFound(code)
     if not scope_for(user, perm).covers(org.path):
         raise OrgOutOfScope(code)

@@ -1,7 +1,6 @@
 """The database itself refuses to change an audit line (and, on PostgreSQL, to delete one).
 
-SQLite keeps DELETE open because Django's test flush empties tables with DELETE; deleted
-lines still show as a gap in the chain to ``gonghui audit verify``.
+Deleting on SQLite and truncating on PostgreSQL are refused from migration 0005 on.
 """
 
 from django.db import migrations
