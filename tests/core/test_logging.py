@@ -99,7 +99,7 @@ def test_it_leaves_ordinary_words_about_codes_and_tokens_alone(text):
 
 
 def test_the_exact_secrets_of_the_request_are_redacted_whatever_their_shape(log):
-    from gonghui.core.logging import keep_secret, _request_secrets
+    from gonghui.core.logging import _request_secrets, keep_secret
 
     logger, stream = log
     token = _request_secrets.set(())
