@@ -6,12 +6,12 @@ from io import StringIO
 from django.core.management import call_command
 
 from gonghui.members.models import Member
-from gonghui.mutualaid.models import Enrolment, Ledger, Payout, Plan, SettlementFeed, SettlementRecord
+from gonghui.mutualaid.models import Enrolment, EnrolmentBatch, Ledger, Payout, Plan, SettlementFeed, SettlementRecord
 from gonghui.stats.models import Activity, ActivityTotal
 from tests.demo.conftest import demo  # noqa: F401  (fixture)
 from tests.stats.test_activity import totals_in_step
 
-MODELS = (Plan, Enrolment, SettlementFeed, SettlementRecord, Payout, Ledger, Activity, ActivityTotal)
+MODELS = (Plan, Enrolment, EnrolmentBatch, SettlementFeed, SettlementRecord, Payout, Ledger, Activity, ActivityTotal)
 
 
 def test_bench_payouts_prices_reuses_members_checks_a_sample_and_cleans_up(demo):

@@ -6,7 +6,7 @@ members are reused, so some people have several stays and their yearly cap can b
 1. a scratch plan year is created (product ``inpatient``, a year no plan uses, e.g. 2099: its
    payouts and statistics rows are told apart from everything else by that year and its last day),
    with a deductible, two ratio bands, a cap per stay and a yearly cap;
-2. the members needed are enrolled set-based (one ``INSERT … SELECT``);
+2. the members needed are enrolled set-based (one ``INSERT … SELECT``, through the enrolment writer);
 3. N settlement records are generated into one feed (``COPY`` on PostgreSQL, ``executemany`` on
    SQLite), about 1 % of them for people who are not members (rejected ``not_a_member``); then
    ``VACUUM (ANALYZE)`` of those two tables, as autovacuum would soon after such a load;
@@ -18,7 +18,7 @@ members are reused, so some people have several stays and their yearly cap can b
    then settlement id); the amount and ``paid_before`` must equal the batch result, and each
    sampled person's ledger must hold the sum of their payouts (``sample_mismatches`` = 0);
 6. everything it created is deleted set-based (payouts, ledgers, records, feed, enrolments, plan,
-   the statistics rows of that day), and on PostgreSQL those tables are vacuumed, so that runs one
+   the statistics rows of its days), and on PostgreSQL those tables are vacuumed, so that runs one
    after the other start from the same state. The engine's audit lines stay: the audit log is
    append-only.
 """
@@ -42,6 +42,7 @@ from gonghui.mutualaid import pricing, rules
 from gonghui.mutualaid.models import (
     Eligibility,
     Enrolment,
+    EnrolmentBatch,
     Ledger,
     Payout,
     Plan,
@@ -50,6 +51,7 @@ from gonghui.mutualaid.models import (
     SettlementRecord,
     SettlementStatus,
 )
+from gonghui.mutualaid.services.enrolment import enrolments_write
 from gonghui.mutualaid.stats import METRICS
 from gonghui.orgs.models import Org
 from gonghui.stats import activity
@@ -129,15 +131,14 @@ def _scratch_plan(root: Org) -> Plan:
 
 
 def _enrol(plan: Plan, rows: int) -> list[tuple]:
-    """Enrol up to ``rows`` members (lowest ids) in one statement; return (id_hash, cipher, masked, key) of each."""
-    qn = connection.ops.quote_name
-    members = qn(Member._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(Enrolment._meta.db_table)} (member_id, plan_id, org_id, org_path, enrolled_on, fee, "
-            f"batch_id, enrolled_by_id, created_at) SELECT m.id, %s, m.org_id, m.org_path, %s, %s, NULL, NULL, %s "
-            f"FROM {members} m WHERE m.id IN (SELECT id FROM {members} ORDER BY id LIMIT %s)",
-            [plan.pk, plan.cover_start, plan.fee, dt.datetime.now(dt.timezone.utc), rows])
+    """Enrol up to ``rows`` members (lowest ids) in one statement, through the enrolment writer (one
+    batch, on the plan's first day); return (id_hash, cipher, masked, key) of each."""
+    root = plan.org
+    with transaction.atomic():
+        batch = EnrolmentBatch.objects.create(plan=plan, org=root, org_path=root.path, mode=EnrolmentBatch.Mode.ALL,
+                                              enrolled_on=plan.cover_start)
+        first = Member.objects.order_by("id").values("id")[:rows]
+        enrolments_write(lists=[(batch, Member.objects.filter(pk__in=first))])
     return list(Member.objects.filter(pk__in=Enrolment.objects.filter(plan=plan).values("member_id")).order_by("id")
                 .values_list("id_hash", "id_cipher", "id_masked", "pii_key_id"))
 
@@ -204,12 +205,13 @@ def _clean_up(plan: Plan, feed: SettlementFeed | None) -> None:
         for model, where, value in ((Payout, "plan_id", plan.pk), (Ledger, "plan_id", plan.pk),
                                     (SettlementRecord, "feed_id", feed.pk if feed else None),
                                     (SettlementFeed, "id", feed.pk if feed else None),
-                                    (Enrolment, "plan_id", plan.pk), (Plan, "id", plan.pk)):
+                                    (Enrolment, "plan_id", plan.pk), (EnrolmentBatch, "plan_id", plan.pk),
+                                    (Plan, "id", plan.pk)):
             if value is not None:
                 cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {where} = %s", [value])
-        Activity.objects.filter(day=plan.cover_end, metric__in=list(METRICS)).delete()
+        Activity.objects.filter(day__in=[plan.cover_start, plan.cover_end], metric__in=list(METRICS)).delete()
         activity.refresh_totals(METRICS)
     vacuum(TOUCHED)
 
 
-TOUCHED = (Payout, Ledger, SettlementRecord, SettlementFeed, Enrolment, Plan, Activity, ActivityTotal)
+TOUCHED = (Payout, Ledger, SettlementRecord, SettlementFeed, Enrolment, EnrolmentBatch, Plan, Activity, ActivityTotal)
