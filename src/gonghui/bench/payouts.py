@@ -13,11 +13,14 @@ members are reused, so some people have several stays and their yearly cap can b
 4. timed: ``pricing.price_received(feed_id=…, workers=…)`` — the same engine the pages and the feed
    task run (matching, ledger locks, ``rules.price``, payouts, statuses, ledgers, statistics, audit),
    with ``AID_PRICING_WORKERS`` threads (``--workers``) as the feed task uses on PostgreSQL;
-5. checked: a random sample of priced records is re-priced one by one with ``rules.price`` and the
+5. timed before it, in the same run: the limit it is measured against (``_raw``), the same records
+   turned into payouts by one set-based statement with the plan's rule in SQL and nothing else,
+   rolled back; ``vs_raw`` = the engine's seconds ÷ that statement's;
+6. checked: a random sample of priced records is re-priced one by one with ``rules.price`` and the
    person's history (their earlier payouts under the plan, in the engine's order: discharge day,
    then settlement id); the amount and ``paid_before`` must equal the batch result, and each
    sampled person's ledger must hold the sum of their payouts (``sample_mismatches`` = 0);
-6. everything it created is deleted set-based (payouts, ledgers, records, feed, enrolments, plan,
+7. everything it created is deleted set-based (payouts, ledgers, records, feed, enrolments, plan,
    the statistics rows of its days), and on PostgreSQL those tables are vacuumed, so that runs one
    after the other start from the same state. The engine's audit lines stay: the audit log is
    append-only.
@@ -45,6 +48,7 @@ from gonghui.mutualaid.models import (
     EnrolmentBatch,
     Ledger,
     Payout,
+    PayoutStatus,
     Plan,
     Product,
     SettlementFeed,
@@ -88,8 +92,9 @@ def run(rows: int, *, sample: int = SAMPLE, chunk: int = pricing.CHUNK, seed: in
         insert_rows(SettlementRecord, RECORD_COLUMNS, _records(plan, feed, people, rows, rng, root.path))
         _analyze()
         load_seconds = time.perf_counter() - started
-        rss_before = peak_rss_mb()
         day = plan.cover_end
+        raw_seconds = _raw(plan, feed, day)
+        rss_before = peak_rss_mb()
         if profile:
             import cProfile
 
@@ -112,6 +117,10 @@ def run(rows: int, *, sample: int = SAMPLE, chunk: int = pricing.CHUNK, seed: in
             Metric("payouts", "records_per_s", round(rows / seconds), "records/s (target: 1,000,000 in ≤ 60 s)",
                    extra),
             Metric("payouts", "seconds", round(seconds, 2), "s", {"rows": rows}),
+            Metric("payouts", "raw_seconds", round(raw_seconds, 3), "s (the records to payouts in one statement)",
+                   {"rows": rows, "payouts": rows}),
+            Metric("payouts", "vs_raw", round(seconds / max(raw_seconds, 1e-6), 2), "× the one statement (engine ÷ raw)",
+                   {"rows": rows}),
             Metric("payouts", "peak_rss_mb", round(peak_rss_mb(), 1), "MiB", {"before_pricing_mb": round(rss_before, 1)}),
             Metric("payouts", "sample_mismatches", mismatches, "records (must be 0)", {"sample": checked}),
         ]
@@ -160,6 +169,53 @@ def _records(plan: Plan, feed: SettlementFeed, people: list[tuple], rows: int, r
                Product.INPATIENT, rng.choice(HOSPITALS), discharged - dt.timedelta(days=rng.randrange(1, 20)),
                discharged, fund_paid + self_pay_in + self_pay_out, fund_paid, self_pay_in, self_pay_out,
                SettlementStatus.RECEIVED, "", org_path, now)
+
+
+def _raw(plan: Plan, feed: SettlementFeed, day: dt.date) -> float:
+    """The limit the engine is measured against: the feed's records turned into payouts by one
+    INSERT … SELECT into the payout table (its indexes and statement-level key checks), the plan's
+    rule in SQL — deductible, ratio bands, cap per stay and per year — without the engine's work:
+    no matching of people to enrolments (every payout names one enrolment of the plan), no ledger
+    (nothing paid before), no statistics, no statuses. Its amounts are the rule's on PostgreSQL
+    (numeric); SQLite computes them in floating point (a fen off at half fens), which does not
+    matter for a timing. Timed, then rolled back; on PostgreSQL the payout table is vacuumed
+    after it, so the engine starts from the same state."""
+    qn = connection.ops.quote_name
+    greatest, least = ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
+
+    def num(value: Decimal) -> str:
+        return f"CAST('{value}' AS NUMERIC)"  # from the plan's own Decimals, not from input
+
+    rule = rules.Rule.of(plan)
+    eligible = f"{greatest}(r.self_pay_in - {num(rule.deductible)}, 0)"
+    bands, lower = [], Decimal(0)
+    for tier in rule.tiers:
+        part = f"{greatest}({eligible} - {num(lower)}, 0)"
+        if tier.upto is not None:
+            part = f"{least}({part}, {num(tier.upto - lower)})"
+            lower = tier.upto
+        bands.append(f"{part} * {num(tier.ratio)}")
+    caps = [num(rule.yearly_cap)] + ([num(rule.stay_cap)] if rule.stay_cap is not None else [])
+    amount = f"ROUND({least}({' + '.join(bands)}, {', '.join(caps)}), 2)"
+    enrolment = Enrolment.objects.filter(plan=plan).order_by("pk").values_list("pk", "member_id").first()
+    sql = (
+        f"INSERT INTO {qn(Payout._meta.db_table)} (settlement_id, member_id, enrolment_id, plan_id, org_path, "
+        "person_hash, product, self_pay_in, paid_before, amount, status, decided_on, created_at) "
+        "SELECT id, %s, %s, %s, org_path, id_hash, product, self_pay_in, 0, amount, "
+        "CASE WHEN amount > 0 THEN %s ELSE %s END, %s, %s FROM ("
+        f"SELECT r.id, r.org_path, r.id_hash, r.product, r.self_pay_in, {amount} AS amount "
+        f"FROM {qn(SettlementRecord._meta.db_table)} r WHERE r.feed_id = %s) x")
+    params = [enrolment[1], enrolment[0], plan.pk, PayoutStatus.DUE, PayoutStatus.NIL, day,
+              dt.datetime.now(dt.timezone.utc), feed.pk]
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        seconds = time.perf_counter() - started
+        if cursor.rowcount != feed.rows:
+            raise RuntimeError(f"the raw statement wrote {cursor.rowcount} of {feed.rows} payouts")
+        transaction.set_rollback(True)
+    vacuum((Payout,))
+    return seconds
 
 
 def _check_sample(plan: Plan, feed: SettlementFeed, sample: int, rng: random.Random) -> tuple[int, int]:
