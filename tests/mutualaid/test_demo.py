@@ -174,22 +174,3 @@ def test_remove_leaves_no_mutual_aid_rows(demo):
     assert {m.__name__: m.objects.count() for m in AID_MODELS} == dict.fromkeys((m.__name__ for m in AID_MODELS), 0)
     assert not activity.period_rows(nb.path, None, None).filter(metric__startswith="aid_").exists()
     assert Enrolment.objects.aggregate(n=Count("id"))["n"] == 0
-
-
-def test_the_bulk_activity_load_adds_to_the_days_and_the_all_time_totals(tree):
-    """Over 5,000 rolled-up rows: on PostgreSQL the demo's COPY path, not ``activity.add``."""
-    from gonghui.mutualaid.demo import add_activity
-    from gonghui.stats import activity
-    from tests.stats.test_activity import totals_in_step
-
-    deltas = activity.Deltas()
-    first = dt.date(2018, 1, 1)
-    for i in range(1_500):  # two metrics × 4 unions up the tree = 12,000 rows
-        deltas.add(tree.yze.path, first + dt.timedelta(days=i), "aid_payouts")
-        deltas.add(tree.yze.path, first + dt.timedelta(days=i), "aid_paid_amount", amount=Decimal("1.25"))
-    add_activity(deltas)
-    add_activity(deltas)  # added twice: every day's and every total's figures double
-    assert totals_in_step()
-    city = activity.period_figures(tree.nb.path)
-    assert city["aid_payouts"] == 3_000 and city["aid_paid_amount"] == Decimal("3750.00")
-    assert activity.period_figures(tree.yz.path, first, first)["aid_paid_amount"] == Decimal("2.50")

@@ -6,19 +6,22 @@ members are reused, so some people have several stays and their yearly cap can b
 1. a scratch plan year is created (product ``inpatient``, a year no plan uses, e.g. 2099: its
    payouts and statistics rows are told apart from everything else by that year and its last day),
    with a deductible, two ratio bands, a cap per stay and a yearly cap;
-2. the members needed are enrolled set-based (one ``INSERT … SELECT``);
+2. the members needed are enrolled set-based (one ``INSERT … SELECT``, through the enrolment writer);
 3. N settlement records are generated into one feed (``COPY`` on PostgreSQL, ``executemany`` on
    SQLite), about 1 % of them for people who are not members (rejected ``not_a_member``); then
    ``VACUUM (ANALYZE)`` of those two tables, as autovacuum would soon after such a load;
 4. timed: ``pricing.price_received(feed_id=…, workers=…)`` — the same engine the pages and the feed
    task run (matching, ledger locks, ``rules.price``, payouts, statuses, ledgers, statistics, audit),
    with ``AID_PRICING_WORKERS`` threads (``--workers``) as the feed task uses on PostgreSQL;
-5. checked: a random sample of priced records is re-priced one by one with ``rules.price`` and the
+5. timed before it, in the same run: the limit it is measured against (``_raw``), the same records
+   turned into payouts by one set-based statement with the plan's rule in SQL and nothing else,
+   rolled back; ``vs_raw`` = the engine's seconds ÷ that statement's;
+6. checked: a random sample of priced records is re-priced one by one with ``rules.price`` and the
    person's history (their earlier payouts under the plan, in the engine's order: discharge day,
    then settlement id); the amount and ``paid_before`` must equal the batch result, and each
    sampled person's ledger must hold the sum of their payouts (``sample_mismatches`` = 0);
-6. everything it created is deleted set-based (payouts, ledgers, records, feed, enrolments, plan,
-   the statistics rows of that day), and on PostgreSQL those tables are vacuumed, so that runs one
+7. everything it created is deleted set-based (payouts, ledgers, records, feed, enrolments, plan,
+   the statistics rows of its days), and on PostgreSQL those tables are vacuumed, so that runs one
    after the other start from the same state. The engine's audit lines stay: the audit log is
    append-only.
 """
@@ -42,14 +45,17 @@ from gonghui.mutualaid import pricing, rules
 from gonghui.mutualaid.models import (
     Eligibility,
     Enrolment,
+    EnrolmentBatch,
     Ledger,
     Payout,
+    PayoutStatus,
     Plan,
     Product,
     SettlementFeed,
     SettlementRecord,
     SettlementStatus,
 )
+from gonghui.mutualaid.services.enrolment import enrolments_write
 from gonghui.mutualaid.stats import METRICS
 from gonghui.orgs.models import Org
 from gonghui.stats import activity
@@ -86,8 +92,9 @@ def run(rows: int, *, sample: int = SAMPLE, chunk: int = pricing.CHUNK, seed: in
         insert_rows(SettlementRecord, RECORD_COLUMNS, _records(plan, feed, people, rows, rng, root.path))
         _analyze()
         load_seconds = time.perf_counter() - started
-        rss_before = peak_rss_mb()
         day = plan.cover_end
+        raw_seconds = _raw(plan, feed, day)
+        rss_before = peak_rss_mb()
         if profile:
             import cProfile
 
@@ -110,6 +117,10 @@ def run(rows: int, *, sample: int = SAMPLE, chunk: int = pricing.CHUNK, seed: in
             Metric("payouts", "records_per_s", round(rows / seconds), "records/s (target: 1,000,000 in ≤ 60 s)",
                    extra),
             Metric("payouts", "seconds", round(seconds, 2), "s", {"rows": rows}),
+            Metric("payouts", "raw_seconds", round(raw_seconds, 3), "s (the records to payouts in one statement)",
+                   {"rows": rows, "payouts": rows}),
+            Metric("payouts", "vs_raw", round(seconds / max(raw_seconds, 1e-6), 2), "× the one statement (engine ÷ raw)",
+                   {"rows": rows}),
             Metric("payouts", "peak_rss_mb", round(peak_rss_mb(), 1), "MiB", {"before_pricing_mb": round(rss_before, 1)}),
             Metric("payouts", "sample_mismatches", mismatches, "records (must be 0)", {"sample": checked}),
         ]
@@ -129,15 +140,14 @@ def _scratch_plan(root: Org) -> Plan:
 
 
 def _enrol(plan: Plan, rows: int) -> list[tuple]:
-    """Enrol up to ``rows`` members (lowest ids) in one statement; return (id_hash, cipher, masked, key) of each."""
-    qn = connection.ops.quote_name
-    members = qn(Member._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(Enrolment._meta.db_table)} (member_id, plan_id, org_id, org_path, enrolled_on, fee, "
-            f"batch_id, enrolled_by_id, created_at) SELECT m.id, %s, m.org_id, m.org_path, %s, %s, NULL, NULL, %s "
-            f"FROM {members} m WHERE m.id IN (SELECT id FROM {members} ORDER BY id LIMIT %s)",
-            [plan.pk, plan.cover_start, plan.fee, dt.datetime.now(dt.timezone.utc), rows])
+    """Enrol up to ``rows`` members (lowest ids) in one statement, through the enrolment writer (one
+    batch, on the plan's first day); return (id_hash, cipher, masked, key) of each."""
+    root = plan.org
+    with transaction.atomic():
+        batch = EnrolmentBatch.objects.create(plan=plan, org=root, org_path=root.path, mode=EnrolmentBatch.Mode.ALL,
+                                              enrolled_on=plan.cover_start)
+        first = Member.objects.order_by("id").values("id")[:rows]
+        enrolments_write(lists=[(batch, Member.objects.filter(pk__in=first))])
     return list(Member.objects.filter(pk__in=Enrolment.objects.filter(plan=plan).values("member_id")).order_by("id")
                 .values_list("id_hash", "id_cipher", "id_masked", "pii_key_id"))
 
@@ -159,6 +169,53 @@ def _records(plan: Plan, feed: SettlementFeed, people: list[tuple], rows: int, r
                Product.INPATIENT, rng.choice(HOSPITALS), discharged - dt.timedelta(days=rng.randrange(1, 20)),
                discharged, fund_paid + self_pay_in + self_pay_out, fund_paid, self_pay_in, self_pay_out,
                SettlementStatus.RECEIVED, "", org_path, now)
+
+
+def _raw(plan: Plan, feed: SettlementFeed, day: dt.date) -> float:
+    """The limit the engine is measured against: the feed's records turned into payouts by one
+    INSERT … SELECT into the payout table (its indexes and statement-level key checks), the plan's
+    rule in SQL — deductible, ratio bands, cap per stay and per year — without the engine's work:
+    no matching of people to enrolments (every payout names one enrolment of the plan), no ledger
+    (nothing paid before), no statistics, no statuses. Its amounts are the rule's on PostgreSQL
+    (numeric); SQLite computes them in floating point (a fen off at half fens), which does not
+    matter for a timing. Timed, then rolled back; on PostgreSQL the payout table is vacuumed
+    after it, so the engine starts from the same state."""
+    qn = connection.ops.quote_name
+    greatest, least = ("GREATEST", "LEAST") if connection.vendor == "postgresql" else ("MAX", "MIN")
+
+    def num(value: Decimal) -> str:
+        return f"CAST('{value}' AS NUMERIC)"  # from the plan's own Decimals, not from input
+
+    rule = rules.Rule.of(plan)
+    eligible = f"{greatest}(r.self_pay_in - {num(rule.deductible)}, 0)"
+    bands, lower = [], Decimal(0)
+    for tier in rule.tiers:
+        part = f"{greatest}({eligible} - {num(lower)}, 0)"
+        if tier.upto is not None:
+            part = f"{least}({part}, {num(tier.upto - lower)})"
+            lower = tier.upto
+        bands.append(f"{part} * {num(tier.ratio)}")
+    caps = [num(rule.yearly_cap)] + ([num(rule.stay_cap)] if rule.stay_cap is not None else [])
+    amount = f"ROUND({least}({' + '.join(bands)}, {', '.join(caps)}), 2)"
+    enrolment = Enrolment.objects.filter(plan=plan).order_by("pk").values_list("pk", "member_id").first()
+    sql = (
+        f"INSERT INTO {qn(Payout._meta.db_table)} (settlement_id, member_id, enrolment_id, plan_id, org_path, "
+        "person_hash, product, self_pay_in, paid_before, amount, status, decided_on, created_at) "
+        "SELECT id, %s, %s, %s, org_path, id_hash, product, self_pay_in, 0, amount, "
+        "CASE WHEN amount > 0 THEN %s ELSE %s END, %s, %s FROM ("
+        f"SELECT r.id, r.org_path, r.id_hash, r.product, r.self_pay_in, {amount} AS amount "
+        f"FROM {qn(SettlementRecord._meta.db_table)} r WHERE r.feed_id = %s) x")
+    params = [enrolment[1], enrolment[0], plan.pk, PayoutStatus.DUE, PayoutStatus.NIL, day,
+              dt.datetime.now(dt.timezone.utc), feed.pk]
+    with transaction.atomic(), connection.cursor() as cursor:
+        started = time.perf_counter()
+        cursor.execute(sql, params)
+        seconds = time.perf_counter() - started
+        if cursor.rowcount != feed.rows:
+            raise RuntimeError(f"the raw statement wrote {cursor.rowcount} of {feed.rows} payouts")
+        transaction.set_rollback(True)
+    vacuum((Payout,))
+    return seconds
 
 
 def _check_sample(plan: Plan, feed: SettlementFeed, sample: int, rng: random.Random) -> tuple[int, int]:
@@ -204,12 +261,13 @@ def _clean_up(plan: Plan, feed: SettlementFeed | None) -> None:
         for model, where, value in ((Payout, "plan_id", plan.pk), (Ledger, "plan_id", plan.pk),
                                     (SettlementRecord, "feed_id", feed.pk if feed else None),
                                     (SettlementFeed, "id", feed.pk if feed else None),
-                                    (Enrolment, "plan_id", plan.pk), (Plan, "id", plan.pk)):
+                                    (Enrolment, "plan_id", plan.pk), (EnrolmentBatch, "plan_id", plan.pk),
+                                    (Plan, "id", plan.pk)):
             if value is not None:
                 cursor.execute(f"DELETE FROM {qn(model._meta.db_table)} WHERE {where} = %s", [value])
-        Activity.objects.filter(day=plan.cover_end, metric__in=list(METRICS)).delete()
+        Activity.objects.filter(day__in=[plan.cover_start, plan.cover_end], metric__in=list(METRICS)).delete()
         activity.refresh_totals(METRICS)
     vacuum(TOUCHED)
 
 
-TOUCHED = (Payout, Ledger, SettlementRecord, SettlementFeed, Enrolment, Plan, Activity, ActivityTotal)
+TOUCHED = (Payout, Ledger, SettlementRecord, SettlementFeed, Enrolment, EnrolmentBatch, Plan, Activity, ActivityTotal)

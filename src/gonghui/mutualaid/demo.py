@@ -10,8 +10,8 @@
   once a year, in January: members active and in service on the first day of cover, who had
   joined by then, the same people from year to year (the first ones in ID-hash order);
 - the settlement records of 2018–2022 from medical insurance, one feed per quarter, priced on the
-  quarter's last day by each plan's rule against the person's ledger (as the batch engine does:
-  same order, same ``rules`` call), then paid in one payment batch per district and quarter.
+  quarter's last day by the batch engine (``pricing.price_received``, as any feed), then paid in
+  one payment batch per district and quarter.
   For ``GET /api/v1/orgs/{code}/stats?from=2018-01-01&to=2022-12-31`` the figures are the seed
   documents' times the scale, rounded half up (``SEEDS``; what the seeds do not give is our
   choice, marked in ``CHOSEN``);
@@ -24,16 +24,15 @@ How the history is calibrated. Every payout is an amount ``A`` chosen first: the
 split over its payouts exactly to the fen (integer fen, largest remainder). Its settlement record
 then gets the in-catalogue self-pay ``deductible + 2 × A``: all amounts stay in the first ratio
 band (50 %), and a person has at most two stays per plan year, each below half the yearly cap,
-so no cap bites and the rule gives back exactly ``A`` — which ``load`` checks for every stay,
-then checks each unit's total against the plan.
+so no cap bites and the rule gives back exactly ``A``. ``load`` checks each feed's payouts against
+the amounts chosen, then each unit's total against the plan.
 
-Why not run ``pricing.price_received`` itself: the engine writes an audit line per chunk, and the
-demo's load is one audit line (``demo.load``). ``tests/mutualaid/test_demo.py`` re-prices a
-sample of the demo's payouts with ``rules.price`` and the person's history, and the statistics
-rows against a recount; ``gonghui bench payouts`` checks the engine the same way.
+The engine runs with ``audit_chunks=False``: the demo's load is one audit line (``demo.load``),
+not one per chunk. ``tests/mutualaid/test_demo.py`` re-prices a sample of the demo's payouts with
+``rules.price`` and the person's history, and the statistics rows against a recount.
 
-Rows are written set-based (``INSERT … SELECT`` for enrolments, ``COPY`` on PostgreSQL /
-``executemany`` on SQLite for records); statistics of enrolments are added once at the end.
+Rows are written set-based: enrolments through the one enrolment writer (which keeps the plans'
+counters and the statistics), records by ``COPY`` on PostgreSQL / ``executemany`` on SQLite.
 """
 
 from __future__ import annotations
@@ -41,16 +40,15 @@ from __future__ import annotations
 import datetime as dt
 import random
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.management.color import no_style
 from django.db import connection
-from django.db.models import Count, Exists, Max, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 
@@ -59,7 +57,7 @@ from gonghui.core.ids import make_id_number, mask_id_number
 from gonghui.core.paths import subtree_q, upper_bound
 from gonghui.demo.calibration import apportion, scaled
 from gonghui.members.models import Member, MemberStatus
-from gonghui.mutualaid import rules
+from gonghui.mutualaid import pricing, rules
 from gonghui.mutualaid.models import (
     Claim,
     ClaimDocument,
@@ -81,7 +79,8 @@ from gonghui.mutualaid.models import (
     SettlementRecord,
     SettlementStatus,
 )
-from gonghui.mutualaid.stats import METRICS, payout_deltas, plans_recount
+from gonghui.mutualaid.services.enrolment import enrolments_write
+from gonghui.mutualaid.stats import METRICS, claim_deltas, plans_recount
 from gonghui.orgs.models import Org
 from gonghui.stats import activity
 from gonghui.stats.models import Activity
@@ -189,15 +188,13 @@ def load(plan, nb: Org, log, password: str) -> None:
     current = {p.product: p for p in plans if p.year == today.year}
     worker = _worker(nb)
     targets, enrolled = _enrol_all(units, history, current, plan.scale, today, worker)
-    plans_recount(p.pk for p in plans)  # the plans' enrolment counters (the rows went in bulk)
     log(f"  {enrolled:,} enrolments ({time.monotonic() - started:.1f} s)")
     _analyze(Enrolment, EnrolmentBatch)
-    pricer = _Pricer(random.Random(f"gonghui-demo:{plan.label}:mutualaid:records"))
-    records = _settle_history(nb, units, history, targets, rng, pricer)
+    feeds = _Feeds(random.Random(f"gonghui-demo:{plan.label}:mutualaid:records"))
+    records = _settle_history(nb, units, history, targets, rng, feeds)
     log(f"  {records:,} settlements 2018–2022, priced and paid ({time.monotonic() - started:.1f} s)")
-    _current_year(nb, units, current, rng, today, worker, plan.scale, pricer)
+    _current_year(nb, units, current, rng, today, worker, plan.scale, feeds)
     log(f"  this year's feeds, payment batches and claims ({time.monotonic() - started:.1f} s)")
-    _enrolment_activity(plans)
     log(f"  mutual aid loaded in {time.monotonic() - started:.1f} s")
 
 
@@ -278,7 +275,6 @@ def _enrol_day(unit_index: int, year: int) -> dt.date:
 
 
 KEYS = [(year, product) for year in YEARS for product in PRODUCTS]
-ENROLMENT_COLUMNS = ("member_id", "plan_id", "org_id", "org_path", "enrolled_on", "fee", "batch_id", "created_at")
 
 
 def _pool(people: list[tuple], plan: Plan, day: dt.date) -> list[tuple]:
@@ -299,7 +295,6 @@ def _enrol_all(units: list[Org], history: dict, current: dict, scale: Decimal, t
     """
     targets: dict[int, Seed] = {}
     total = 0
-    now = timezone.now()
     weights = [ENROL_WEIGHTS[product][year - YEARS[0]] for year, product in KEYS]
     for i, unit in enumerate(units):
         people = list(Member.objects.filter(subtree_q(unit.path, "org_path"), status=MemberStatus.ACTIVE)
@@ -329,9 +324,8 @@ def _enrol_all(units: list[Org], history: dict, current: dict, scale: Decimal, t
             EnrolmentBatch(plan=plan, org=unit, org_path=unit.path, mode=EnrolmentBatch.Mode.LIST, enrolled_on=day,
                            asked=len(chosen), enrolled=len(chosen), fee_due=(plan.fee * len(chosen)).quantize(FEN),
                            report={"lines": [], "more": 0}) for plan, day, chosen in lists])
-        total += insert_rows(Enrolment, ENROLMENT_COLUMNS, (
-            (p[0], plan.pk, p[1], p[2], day, plan.fee, batch.pk, now)
-            for batch, (plan, day, chosen) in zip(batches, lists, strict=True) for p in chosen))
+        total += enrolments_write(lists=[(batch, [p[:3] for p in chosen])
+                                         for batch, (_plan, _day, chosen) in zip(batches, lists, strict=True)])
     return targets, total
 
 
@@ -352,7 +346,7 @@ class Stay:
 
 
 def _settle_history(nb: Org, units: list[Org], history: dict, targets: dict, rng: random.Random,
-                    pricer: _Pricer) -> int:
+                    feeds: _Feeds) -> int:
     plan_by_id = {p.pk: p for p in history.values()}
     by_quarter: dict[tuple[int, int], list[Stay]] = defaultdict(list)
     count = 0
@@ -363,9 +357,8 @@ def _settle_history(nb: Org, units: list[Org], history: dict, targets: dict, rng
                 count += 1
     for (year, quarter), stays in sorted(by_quarter.items()):
         decided = _quarter_end(year, quarter)
-        pricer.feed(nb, stays, decided=decided, filename=f"医保结算_{year}Q{quarter}.csv", paid_on=decided
-                    + dt.timedelta(days=15))
-    pricer.flush()
+        feeds.deliver(nb, stays, decided=decided, filename=f"医保结算_{year}Q{quarter}.csv")
+    _analyze(SettlementRecord, Payout, Ledger)
     _check_history(units, targets, history)
     _pay_history(units, history)
     return count
@@ -430,112 +423,57 @@ def _self_pay(plan: Plan, amount_fen: int) -> Decimal:
     return plan.deductible + Decimal(2 * amount_fen) / 100
 
 
-RECORD_COLUMNS = ("id", "settlement_id", "feed_id", "id_hash", "id_cipher", "id_masked", "pii_key_id", "product",
+RECORD_COLUMNS = ("settlement_id", "feed_id", "id_hash", "id_cipher", "id_masked", "pii_key_id", "product",
                   "hospital", "admitted_on", "discharged_on", "total_cost", "fund_paid", "self_pay_in",
-                  "self_pay_out", "status", "reason_code", "org_path", "received_at", "priced_at")
-PAYOUT_COLUMNS = ("id", "settlement_id", "member_id", "enrolment_id", "plan_id", "org_path", "person_hash", "product",
-                  "self_pay_in", "paid_before", "amount", "status", "decided_on", "paid_on", "created_at")
-LEDGER_COLUMNS = ("plan_id", "person_hash", "member_id", "paid_total", "payouts", "updated_at")
+                  "self_pay_out", "status", "reason_code", "org_path", "received_at")
 
 
-class _Pricer:
-    """Settles the demo's stays as the batch engine would, without its audit lines (the demo's load
-    is one audit line): per feed, each person's stays in the engine's order (discharge day, then
-    settlement id), priced by the plan's rule (``rules.payout_amount``, the engine's own call)
-    against the person's ledger for the plan year; rows written set-based at ``flush``."""
+class _Feeds:
+    """Delivers the demo's stays as the insurer does, one feed at a time, and has the batch engine
+    price each feed on its day: ``pricing.price_received(audit_chunks=False)``, without the engine's
+    audit line per chunk (the demo's load is one audit line). The engine writes payouts, ledgers and
+    statistics through the one payout writer, as for any feed. What it decided is checked against
+    the plan: every rejection's reason, and the history's payouts to the fen."""
 
     def __init__(self, rng: random.Random):
         self.rng = rng
         self.now = timezone.now()
-        self.ledgers: dict[tuple[int, str], list] = {}  # (plan, person) → [member, paid, payouts]
-        self.dirty: set[tuple[int, str]] = set()  # ledgers changed since the last flush
-        self.written: set[tuple[int, str]] = set()  # ledgers already in the table
-        self.rules: dict[int, rules.Rule] = {}
-        self.records: list[tuple] = []
-        self.payouts: list[tuple] = []
-        self.deltas = activity.Deltas()
-        self.next_record = (SettlementRecord.objects.aggregate(m=Max("id"))["m"] or 0) + 1
-        self.next_payout = (Payout.objects.aggregate(m=Max("id"))["m"] or 0) + 1
         self.sequence = 0
 
-    def feed(self, nb: Org, stays: list[Stay], *, decided: dt.date, filename: str = "", paid_on: dt.date | None = None,
-             source: str = SettlementFeed.Source.FILE) -> SettlementFeed:
-        """One delivery of records, priced on ``decided`` (payouts paid on ``paid_on``, else due)."""
+    def deliver(self, nb: Org, stays: list[Stay], *, decided: dt.date, filename: str = "",
+                source: str = SettlementFeed.Source.FILE) -> SettlementFeed:
+        """One delivery of records, priced on ``decided`` (its payouts are due)."""
         feed = SettlementFeed.objects.create(org=nb, org_path=nb.path, source=source, filename=filename,
-                                             status=FeedStatus.DONE, finished_at=self.now)
-        priced_at = timezone.make_aware(dt.datetime.combine(decided, dt.time(18)))
+                                             status=FeedStatus.PRICING, rows=len(stays), stored=len(stays),
+                                             progress=len(stays))
         numbered = []
         for stay in stays:
             self.sequence += 1
             numbered.append((f"NBYB{decided:%Y}{self.sequence:010d}", stay))
-        numbered.sort(key=lambda item: (item[1].person[1], item[1].discharged_on, item[0]))
-        priced = rejected = 0
-        paid = Decimal("0.00")
-        for sid, stay in numbered:
-            record_id = self.next_record
-            self.next_record += 1
-            self.records.append(self._record_row(record_id, sid, feed.pk, stay, nb.path, priced_at))
-            if stay.cover is None:
-                rejected += 1
-                continue
-            plan, enrolment_id, org_path = stay.cover
-            rule = self.rules.get(plan.pk) or self.rules.setdefault(plan.pk, rules.Rule.of(plan))
-            ledger = self.ledgers.setdefault((plan.pk, stay.person[1]), [stay.person[0], Decimal("0.00"), 0])
-            amount = rules.payout_amount(rule, stay.self_pay_in, ledger[1])
-            if stay.planned is not None and amount != stay.planned:
-                raise RuntimeError(f"mutual-aid demo: the rule pays {amount} for a stay planned at {stay.planned}")
-            self.payouts.append((self.next_payout, record_id, stay.person[0], enrolment_id, plan.pk, org_path,
-                                 stay.person[1], plan.product, stay.self_pay_in, ledger[1], amount,
-                                 PayoutStatus.NIL if not amount else PayoutStatus.PAID if paid_on else PayoutStatus.DUE,
-                                 decided, paid_on if amount else None, self.now))
-            self.next_payout += 1
-            priced += 1
-            # Every priced stay's ledger row is written, as the engine does: it looks for duplicates
-            # of a stay only among people with one.
-            self.dirty.add((plan.pk, stay.person[1]))
-            if amount > 0:
-                ledger[1] += amount
-                ledger[2] += 1
-                paid += amount
-                payout_deltas(self.deltas, org_path, decided, plan.product, amount)
-        SettlementFeed.objects.filter(pk=feed.pk).update(rows=len(stays), stored=len(stays), progress=len(stays),
-                                                         priced=priced, rejected=rejected, paid_amount=paid)
+        numbered.sort(key=lambda item: (item[1].person[1], item[1].discharged_on, item[0]))  # the engine's order
+        insert_rows(SettlementRecord, RECORD_COLUMNS,
+                    [self._record_row(sid, feed.pk, stay, nb.path) for sid, stay in numbered])
+        result = pricing.price_received(feed_id=feed.pk, on=decided, audit_chunks=False)
+        SettlementFeed.objects.filter(pk=feed.pk).update(status=FeedStatus.DONE, finished_at=self.now)
+        rejected = Counter(stay.reason for stay in stays if stay.cover is None)
+        planned = [stay.planned for stay in stays if stay.cover is not None]
+        if (result.records, result.by_reason) != (len(stays), rejected):
+            raise RuntimeError(f"mutual-aid demo: the engine rejected {dict(result.by_reason)}, planned {dict(rejected)}")
+        if None not in planned and (result.payouts, result.amount) != (len(planned), sum(planned, Decimal("0.00"))):
+            raise RuntimeError(f"mutual-aid demo: the engine paid {result.payouts} payouts of {result.amount} yuan, "
+                               f"planned {len(planned)} of {sum(planned)}")
         return feed
 
-    def _record_row(self, record_id: int, sid: str, feed_id: int, stay: Stay, org_path: str, priced_at) -> tuple:
+    def _record_row(self, sid: str, feed_id: int, stay: Stay, org_path: str) -> tuple:
         rng = self.rng
         self_pay_out = (stay.self_pay_in * Decimal(rng.randint(0, 30)) / 100).quantize(FEN)
         fund_paid = (stay.self_pay_in * Decimal(rng.randint(150, 400)) / 100).quantize(FEN)
         admitted_on = stay.discharged_on - dt.timedelta(days=rng.randint(1, 21 if stay.product == Product.INPATIENT
                                                                           else 45))
         _id, id_hash, id_cipher, id_masked, key_id = stay.person
-        status = SettlementStatus.PRICED if stay.cover is not None else SettlementStatus.REJECTED
-        return (record_id, sid, feed_id, id_hash, bytes(id_cipher), id_masked, key_id, stay.product, stay.hospital,
+        return (sid, feed_id, id_hash, bytes(id_cipher), id_masked, key_id, stay.product, stay.hospital,
                 admitted_on, stay.discharged_on, fund_paid + stay.self_pay_in + self_pay_out, fund_paid,
-                stay.self_pay_in, self_pay_out, status, stay.reason, org_path, self.now, priced_at)
-
-    def flush(self) -> None:
-        """Write the records, payouts, ledgers and statistics gathered so far."""
-        insert_rows(SettlementRecord, RECORD_COLUMNS, self.records)
-        insert_rows(Payout, PAYOUT_COLUMNS, self.payouts)
-        insert_rows(Ledger, LEDGER_COLUMNS, ((*key, *self.ledgers[key], self.now)
-                                             for key in sorted(self.dirty - self.written)))
-        for key in sorted(self.dirty & self.written):  # a plan year priced over two flushes: rare
-            Ledger.objects.filter(plan_id=key[0], person_hash=key[1]).update(
-                paid_total=self.ledgers[key][1], payouts=self.ledgers[key][2])
-        self.written |= self.dirty
-        self.dirty = set()
-        add_activity(self.deltas)
-        self.records, self.payouts, self.deltas = [], [], activity.Deltas()
-        _reset_sequences(SettlementRecord, Payout)
-        _analyze(SettlementRecord, Payout, Ledger)
-
-
-def _reset_sequences(*models) -> None:
-    """Ids were given explicitly: move PostgreSQL's sequences past them (SQLite follows by itself)."""
-    with connection.cursor() as cursor:
-        for sql in connection.ops.sequence_reset_sql(no_style(), list(models)):
-            cursor.execute(sql)
+                stay.self_pay_in, self_pay_out, SettlementStatus.RECEIVED, "", org_path, self.now)
 
 
 def insert_rows(model, columns: Sequence[str], rows: Iterable[tuple], batch: int = 5_000) -> int:
@@ -578,12 +516,13 @@ def _check_history(units: list[Org], targets: dict, history: dict) -> None:
 
 
 def _pay_history(units: list[Org], history: dict) -> None:
-    """The historical payouts went to the bank in one payment batch per unit and quarter, all paid."""
+    """The historical payouts went to the bank in one payment batch per unit and quarter, all paid a
+    fortnight after they were priced."""
     plans = [p.pk for p in history.values()]
     unit_of = {unit.path: unit for unit in units}
     width = len(units[0].path) if units else 0
     groups: dict[tuple, list[tuple]] = defaultdict(list)
-    for pk, org_path, decided, amount in (Payout.objects.filter(plan_id__in=plans, status=PayoutStatus.PAID)
+    for pk, org_path, decided, amount in (Payout.objects.filter(plan_id__in=plans, status=PayoutStatus.DUE)
                                           .order_by("id").values_list("id", "org_path", "decided_on", "amount")):
         groups[(org_path[:width], decided)].append((pk, amount))
     now = timezone.now()
@@ -596,6 +535,9 @@ def _pay_history(units: list[Org], history: dict) -> None:
     insert_rows(PaymentLine, ("batch_id", "payout_id", "amount", "status", "failure", "settled_at"), (
         (batch.pk, pk, amount, PaymentLine.Status.PAID, "", now)
         for batch, key in zip(batches, keys, strict=True) for pk, amount in groups[key]))
+    for decided in sorted({decided for _path, decided in keys}):
+        Payout.objects.filter(plan_id__in=plans, status=PayoutStatus.DUE, decided_on=decided).update(
+            status=PayoutStatus.PAID, paid_on=decided + dt.timedelta(days=15))
 
 
 # ----------------------------------------------------------------------------------- this year
@@ -607,7 +549,7 @@ def _worker(nb: Org) -> Member | None:
 
 
 def _current_year(nb: Org, units: list[Org], current: dict, rng: random.Random, today: dt.date,
-                  worker: Member | None, scale: Decimal, pricer: _Pricer) -> None:
+                  worker: Member | None, scale: Decimal, feeds: _Feeds) -> None:
     """Two feeds, payment batches in three states, claims waiting for review."""
     if not current:
         return
@@ -654,9 +596,8 @@ def _current_year(nb: Org, units: list[Org], current: dict, rng: random.Random, 
         if n < len(outsiders):
             stays.append(Stay(person=outsiders[n], product=Product.INPATIENT, discharged_on=day - dt.timedelta(days=9),
                               self_pay_in=Decimal("2400.00"), hospital=HOSPITALS_CITY[2], reason=Reason.NOT_ENROLLED))
-        pricer.feed(nb, stays, decided=day, source=SettlementFeed.Source.API)
-    pricer.flush()
-    _current_batches(units, current, days[0] if len(days) == 2 else None, worker, pricer.now)
+        feeds.deliver(nb, stays, decided=day, source=SettlementFeed.Source.API)
+    _current_batches(units, current, days[0] if len(days) == 2 else None, worker, feeds.now)
     _claims(units, current, today, worker, rng)
 
 
@@ -733,8 +674,7 @@ def _claims(units: list[Org], current: dict, today: dt.date, worker: Member | No
         ClaimDocument.objects.bulk_create([
             ClaimDocument(claim=claim, kind=kind, file=path, filename=name, content_type="application/pdf",
                           size=size, uploaded_by=member.user) for kind, (path, name, size) in documents.items()])
-        deltas.add(claim.org_path, today, "aid_claims")
-        deltas.add(claim.org_path, today, "aid_claims", dim="product", key=inpatient.product)
+        claim_deltas(deltas, claim.org_path, today, inpatient.product)
     activity.add(deltas)
 
 
@@ -767,43 +707,6 @@ def _pdf(title: str) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return out
-
-
-# ---------------------------------------------------------------------------------- statistics
-
-def _enrolment_activity(plans: list[Plan]) -> None:
-    """The statistics rows of every enrolment the demo made, added once."""
-    deltas = activity.Deltas()
-    rows = (Enrolment.objects.filter(plan__in=plans).values_list("org_path", "enrolled_on", "plan__product")
-            .annotate(n=Count("id"), fees=Sum("fee")).order_by())
-    for path, day, product, n, fees in rows:
-        for dim, key in (("", ""), ("product", product)):
-            deltas.add(path, day, "aid_enrolments", n=n, dim=dim, key=key)
-            deltas.add(path, day, "aid_fees", n=n, amount=fees, dim=dim, key=key)
-    add_activity(deltas)
-
-
-def add_activity(deltas: activity.Deltas) -> None:
-    """``activity.add`` for many rows: on PostgreSQL one COPY into a scratch table and one upsert."""
-    rolled = [(k, v) for k, v in sorted(deltas.rolled_up().items()) if v[0] or v[1]]
-    if connection.vendor != "postgresql" or len(rolled) < 5_000:
-        activity.add(deltas)
-        return
-    qn = connection.ops.quote_name
-    table = qn(Activity._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute("CREATE TEMPORARY TABLE aid_demo_activity (path varchar(255), metric varchar(32), "
-                       "dim varchar(16), key varchar(32), day date, n bigint, amount numeric(18, 2)) ON COMMIT DROP")
-        with cursor.cursor.copy("COPY aid_demo_activity FROM STDIN") as copy:
-            for (path, day, metric, dim, key), (n, amount) in rolled:
-                copy.write_row((path, metric, dim, key, day, n, amount))
-        cursor.execute(
-            f"INSERT INTO {table} (path, metric, dim, key, day, n, amount) "
-            "SELECT path, metric, dim, key, day, n, amount FROM aid_demo_activity "
-            f"ON CONFLICT (path, metric, dim, key, day) DO UPDATE SET n = {table}.n + excluded.n, "
-            f"amount = {table}.amount + excluded.amount")
-        activity.add_totals_of(cursor, "aid_demo_activity")
-        cursor.execute("DROP TABLE aid_demo_activity")
 
 
 def _analyze(*models) -> None:

@@ -64,8 +64,8 @@ class Plan(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     # Members enrolled (all unions), so that lists of plans do not count millions of enrolments:
-    # moved by the enrolment writes in their own transaction (services.enrol_batch, the demo's
-    # loader); ``gonghui stats rebuild`` recounts it. The only column that changes once anyone is
+    # moved by the enrolment writer in the transaction of the rows (``enrolments_write``: a union's
+    # batch, the demo, the bench); ``gonghui stats rebuild`` recounts it. The only column that changes once anyone is
     # enrolled (migration 0005's trigger).
     enrolled = models.PositiveIntegerField(_("members enrolled"), default=0, editable=False)
 

@@ -10,16 +10,18 @@ Work is taken in chunks, each in its own transaction:
 3. lock the chunk's existing ledger rows in one order; what each person was paid this year is read
    under that lock, so a person whose records fall in two workers' chunks is priced by one worker
    after the other. A person without a ledger row gets one at step 5, with its final totals; if
-   another transaction created it meanwhile, the chunk is rolled back and taken again (``_Retry``);
+   another transaction created it meanwhile, the chunk is rolled back and taken again
+   (``LedgerTaken``);
 4. price in memory with ``rules.payout_amount`` (the code path of ``rules.price``, which a claim
-   review uses), the ledger kept in a dict for the chunk;
-5. write: payouts (a record that already has one breaks the unique settlement key: the chunk is
-   rolled back), records' status per outcome, new and changed ledgers, statistics deltas summed for
-   the chunk, the feed's counters, one audit line.
+   review uses), what each person was paid kept in a dict for the chunk;
+5. write: records' status per outcome; the payouts with their ledgers and statistics through the
+   one payout writer, ``services.payouts.payouts_write``, which a claim approval uses too (a record
+   that already has a payout breaks the unique settlement key: the chunk is rolled back); the
+   feed's counters; one audit line.
 
-On PostgreSQL the chunk is kept in a temporary table the later steps join, payouts and new ledgers
-go in by binary COPY, and ``workers`` threads can share a run, each on its own range of ID hashes
-(docs/mutualaid.md, "Batch pricing and exactly once").
+On PostgreSQL the chunk is kept in a temporary table the later steps join, the writer copies
+payouts and new ledgers in binary, and ``workers`` threads can share a run, each on its own range
+of ID hashes (docs/mutualaid.md, "Batch pricing and exactly once").
 
 A crash rolls back the chunk in progress; committed chunks stay priced; running again finishes
 the rest. Nothing is paid twice: a record leaves ``received`` in the transaction that writes its
@@ -36,7 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import IntegrityError, OperationalError, connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -47,8 +49,6 @@ from gonghui.mutualaid.models import (
     PRODUCT_GROUP,
     Enrolment,
     Ledger,
-    Payout,
-    PayoutStatus,
     Plan,
     Reason,
     SettlementFeed,
@@ -56,14 +56,12 @@ from gonghui.mutualaid.models import (
     SettlementStatus,
 )
 from gonghui.mutualaid.selectors import pick_cover
-from gonghui.mutualaid.stats import payout_deltas
-from gonghui.stats import activity
+from gonghui.mutualaid.services.payouts import LedgerTaken, payouts_write
 
 # Records a chunk (one transaction). Each chunk adds to thousands of the same statistics rows and pays a
 # few fixed statements: 40,000 took 1M records in 56 s where 20,000 took 62 s (docs/benchmarks.md).
 CHUNK = 40_000
 IN_BATCH = 5_000  # values per IN (...) list: SQLite allows 32,766 parameters per statement
-INSERT_ROWS = 1_000  # rows per multi-row INSERT / UPDATE … FROM VALUES
 ZERO = Decimal("0.00")
 
 
@@ -186,7 +184,7 @@ def _run(*, feed_id, chunk, day, actor, audit_chunks, shared: _Shared, people=No
             with transaction.atomic():
                 part = _price_chunk(q, feed_id=feed_id, chunk=chunk, day=day, plans=plans, actor=actor,
                                     audit_chunk=audit_chunks, people=people)
-        except (_Retry, OperationalError) as exc:
+        except (LedgerTaken, OperationalError) as exc:
             if isinstance(exc, OperationalError) and _sqlstate(exc) not in RETRY_STATES:
                 raise
             attempts += 1
@@ -200,10 +198,6 @@ def _run(*, feed_id, chunk, day, actor, audit_chunks, shared: _Shared, people=No
             return
         q.advance()
         shared.add(part)
-
-
-class _Retry(Exception):
-    """Another transaction created a ledger row this chunk meant to create: take the chunk again."""
 
 
 RETRY_STATES = {"40P01", "40001"}  # deadlock detected, serialization failure
@@ -254,17 +248,17 @@ class _Queries:
                 "plan__cover_end"))
         return out
 
-    def lock_ledgers(self, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], list]:
+    def lock_ledgers(self, wanted: set[tuple[int, str]]) -> dict[tuple[int, str], tuple[int, Decimal]]:
         """The existing ledger rows of these (plan, person) keys, locked in id order:
-        {key: [id, paid_total, payouts]}."""
-        out: dict[tuple[int, str], list] = {}
+        {key: (id, paid_total)}."""
+        out: dict[tuple[int, str], tuple[int, Decimal]] = {}
         plan_ids = sorted({p for p, _h in wanted})
         for part in _in_parts(sorted({h for _p, h in wanted})):
             locked = (Ledger.objects.select_for_update().filter(person_hash__in=part, plan_id__in=plan_ids)
-                      .order_by("id").values_list("id", "plan_id", "person_hash", "paid_total", "payouts"))
-            for pk, plan_id, h, paid, n in locked:
+                      .order_by("id").values_list("id", "plan_id", "person_hash", "paid_total"))
+            for pk, plan_id, h, paid in locked:
                 if (plan_id, h) in wanted:
-                    out[(plan_id, h)] = [pk, paid, n]
+                    out[(plan_id, h)] = (pk, paid)
         return out
 
     def priced_stays(self, hashes: list[str]) -> set[tuple]:
@@ -273,11 +267,6 @@ class _Queries:
             seen.update(SettlementRecord.objects.filter(id_hash__in=part, status=SettlementStatus.PRICED)
                         .values_list("id_hash", "product", "hospital", "admitted_on", "discharged_on"))
         return seen
-
-    def insert_payouts(self, payouts: list[tuple]) -> None:
-        """Write the payouts; IntegrityError if any of the records already has one."""
-        if _insert_values(Payout._meta.db_table, PAYOUT_COLUMNS, payouts, "settlement_id") != len(payouts):
-            raise IntegrityError("A settlement record being priced already has a payout.")
 
     def set_status(self, ids: list[int], status: str, code: str, now) -> None:
         for part in _in_parts(ids):
@@ -290,46 +279,13 @@ class _Queries:
         for code, ids in sorted(rejected.items()):
             self.set_status(ids, SettlementStatus.REJECTED, code, now)
 
-    def create_ledgers(self, rows: list[tuple], now) -> int:
-        """New ledger rows (plan, person_hash, member, paid_total, payouts); returns how many were
-        created (fewer when another transaction created some of them meanwhile)."""
-        return _insert_values(Ledger._meta.db_table, LEDGER_COLUMNS + ("updated_at",),
-                              [(*r, now) for r in rows], "plan_id, person_hash")
-
-    def update_ledgers(self, changed: list[tuple], now) -> None:
-        """(id, paid_total, payouts) of existing ledger rows."""
-        table = Ledger._meta.db_table
-        with connection.cursor() as cursor:
-            for start in range(0, len(changed), INSERT_ROWS):
-                part = changed[start:start + INSERT_ROWS]
-                cursor.execute(
-                    f"WITH v(id, paid_total, payouts) AS (VALUES {', '.join(['(%s, %s, %s)'] * len(part))}) "
-                    f"UPDATE {table} SET paid_total = v.paid_total, payouts = v.payouts, updated_at = %s "
-                    f"FROM v WHERE {table}.id = v.id",
-                    [x for c in part for x in c] + [now])
-
-
-def _insert_values(table: str, columns: tuple[str, ...], rows: list[tuple], conflict: str) -> int:
-    """Multi-row INSERT … ON CONFLICT (conflict) DO NOTHING, a thousand rows a statement; the rows
-    inserted."""
-    row = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    inserted = 0
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), INSERT_ROWS):
-            part = rows[start:start + INSERT_ROWS]
-            cursor.execute(f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([row] * len(part))} "
-                           f"ON CONFLICT ({conflict}) DO NOTHING", [v for r in part for v in r])
-            inserted += cursor.rowcount
-    return inserted
-
 
 class _PgQueries(_Queries):
     """The same on PostgreSQL, without sending the chunk back and forth: the records taken are kept
-    in a temporary table (``aid_chunk``, emptied at commit) that the later steps join; payouts and
-    new ledgers go in by binary COPY; the few remaining lists are binary array parameters."""
+    in a temporary table (``aid_chunk``, emptied at commit) that the later steps join; the few
+    remaining lists are binary array parameters (the payout writer copies its rows in binary)."""
 
     CHUNK_TABLE = "aid_chunk"
-    LEDGER_TABLE = "aid_new_ledger"
 
     # Keyset: each take starts at the last person of the chunk committed before it. The work index
     # has no status (so that pricing is an in-place update), and from the range's start every take
@@ -353,11 +309,8 @@ class _PgQueries(_Queries):
             f"CREATE TEMP TABLE IF NOT EXISTS {self.CHUNK_TABLE} (id bigint, id_hash text, product text, "
             "hospital text, admitted_on date, discharged_on date, self_pay_in numeric, feed_id bigint, "
             "member_id bigint, settlement_id text) ON COMMIT DELETE ROWS")
-        pg.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {self.LEDGER_TABLE} (plan_id bigint, person_hash text, member_id bigint, "
-            "paid_total numeric, payouts integer) ON COMMIT DELETE ROWS")
         # Emptied at commit; also here, for chunks run inside a caller's transaction (savepoints).
-        pg.execute(f"TRUNCATE {self.CHUNK_TABLE}, {self.LEDGER_TABLE}")
+        pg.execute(f"TRUNCATE {self.CHUNK_TABLE}")
 
     # The lookups below probe unique indexes once per person of the chunk through LATERAL joins: the
     # plan's shape is fixed, whatever the (often stale) statistics of rows written during the run
@@ -415,9 +368,9 @@ class _PgQueries(_Queries):
         if not found:
             return {}
         rows = pg.rows(
-            f"SELECT id, plan_id, person_hash, paid_total, payouts FROM {table} WHERE id = ANY(%s) "
+            f"SELECT id, plan_id, person_hash, paid_total FROM {table} WHERE id = ANY(%s) "
             "ORDER BY id FOR UPDATE", [[i for (i,) in found]])
-        return {(plan_id, h): [pk, paid, n] for pk, plan_id, h, paid, n in rows if (plan_id, h) in wanted}
+        return {(plan_id, h): (pk, paid) for pk, plan_id, h, paid in rows if (plan_id, h) in wanted}
 
     def priced_stays(self, hashes):
         if not hashes:
@@ -428,40 +381,10 @@ class _PgQueries(_Queries):
             f"SELECT id_hash, product, hospital, admitted_on, discharged_on FROM {r} "
             "WHERE id_hash = c.id_hash AND status = %s) x", [hashes, SettlementStatus.PRICED]))
 
-    def insert_payouts(self, payouts):
-        if not payouts:
-            return
-        import psycopg
-
-        # Binary COPY straight into the table. A record that already has a payout breaks the unique
-        # settlement key and the chunk rolls back.
-        try:
-            with pg.cursor() as cursor:
-                pg.copy_binary(cursor, Payout._meta.db_table, PAYOUT_COLUMNS, PAYOUT_TYPES, payouts)
-        except psycopg.errors.UniqueViolation as exc:
-            raise IntegrityError("A settlement record being priced already has a payout.") from exc
-
     def set_status(self, ids, status, code, now):
         pg.execute(
             f"UPDATE {SettlementRecord._meta.db_table} SET status = %s, reason_code = %s, priced_at = %s "
             "WHERE id = ANY(%s) AND status = %s", [status, code, now, ids, SettlementStatus.RECEIVED])
-
-    def create_ledgers(self, rows, now):
-        with pg.cursor() as cursor:
-            pg.copy_binary(cursor, self.LEDGER_TABLE, LEDGER_COLUMNS, LEDGER_TYPES, rows)
-        return pg.execute(
-            f"INSERT INTO {Ledger._meta.db_table} (plan_id, person_hash, member_id, paid_total, payouts, updated_at) "
-            f"SELECT plan_id, person_hash, member_id, paid_total, payouts, %s FROM {self.LEDGER_TABLE} "
-            "ORDER BY plan_id, person_hash ON CONFLICT (plan_id, person_hash) DO NOTHING", [now])
-
-    def update_ledgers(self, changed, now):
-        columns = list(zip(*changed))
-        table = Ledger._meta.db_table
-        pg.execute(
-            f"UPDATE {table} SET paid_total = v.p, payouts = v.n, updated_at = %s "
-            "FROM unnest(%s::bigint[], %s::numeric[], %s::integer[]) AS v(id, p, n) "
-            f"WHERE {table}.id = v.id",
-            [now, *(list(c) for c in columns)])
 
 
 def _queries() -> _Queries:
@@ -500,18 +423,15 @@ def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, 
         else:
             matched.append((r, enrolment))
 
-    # Each matched person's ledger for the plan year: [id (None: to create), paid, payouts, member,
-    # changed].
-    # Existing rows are locked in one order; what was paid this year is read under that lock, so a
-    # person whose records fall in two workers' chunks is priced by one worker after the other. A
-    # missing row is created at the end of the chunk; if another transaction created it meanwhile,
-    # the chunk is taken again (_Retry) and then finds the row to lock.
-    ledgers: dict[tuple[int, str], list] = {}
+    # What each matched person has been paid under the plan year, read under the lock of their
+    # ledger row: existing rows are locked in one order, so a person whose records fall in two
+    # workers' chunks is priced by one worker after the other. A missing row is created by the
+    # writer; if another transaction created it meanwhile, the chunk is taken again (LedgerTaken)
+    # and then finds the row to lock.
+    locked: dict[tuple[int, str], tuple[int, Decimal]] = {}
     seen: set[tuple] = set()
     if matched:
-        members_of = {(e[2], r[1]): e[1] for r, e in matched}
-        locked = q.lock_ledgers(set(members_of))
-        ledgers = {key: [*locked.get(key, (None, ZERO, 0)), member, False] for key, member in members_of.items()}
+        locked = q.lock_ledgers({(e[2], r[1]) for r, e in matched})
         # Stays already priced, read under the ledger locks. Only people with a ledger row can have
         # one: pricing a record creates the row of its (plan, person), even for a payout of nothing.
         # (A stay matches the plan it matched before; a row created meanwhile makes the chunk retry.)
@@ -520,9 +440,9 @@ def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, 
     now = timezone.now()
     payouts: list[tuple] = []
     priced_ids: list[int] = []
-    paid_by: dict[tuple[str, str], list] = defaultdict(lambda: [0, ZERO])  # (union, product) → [n, amount]
     rule_of = {pid: rule for pid, (_plan, rule) in plans.by_id.items()}
     product_of = {pid: plan.product for pid, (plan, _rule) in plans.by_id.items()}
+    paid_so_far = {key: paid for key, (_id, paid) in locked.items()}
     paid_of: dict[int, Decimal] = {}
     for r, e in matched:
         stay = (r[1], r[2], r[3], r[4], r[5])
@@ -530,40 +450,22 @@ def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, 
             outcome[r[0]] = Reason.DUPLICATE
             continue
         seen.add(stay)
-        ledger = ledgers[(e[2], r[1])]
-        paid_before = ledger[1]
+        key = (e[2], r[1])
+        paid_before = paid_so_far.get(key, ZERO)
         amount = rules.payout_amount(rule_of[e[2]], r[6], paid_before)
-        product = product_of[e[2]]
-        if amount > 0:
-            ledger[1] = paid_before + amount
-            ledger[2] += 1
-            ledger[4] = True
-            result.payouts += 1
-            result.amount += amount
-            paid = paid_by[(e[3], product)]
-            paid[0] += 1
-            paid[1] += amount
-        payouts.append((r[0], e[1], e[0], e[2], e[3], r[1], product, r[6], paid_before, amount,
-                        PayoutStatus.DUE if amount > 0 else PayoutStatus.NIL, day, now))
+        if amount:
+            paid_so_far[key] = paid_before + amount
+        payouts.append((r[0], e[1], e[0], e[2], e[3], r[1], product_of[e[2]], r[6], paid_before, amount))
         paid_of[r[0]] = amount
         priced_ids.append(r[0])
 
-    q.insert_payouts(payouts)
     by_code: dict[str, list[int]] = defaultdict(list)
     for record_id, code in outcome.items():
         by_code[code].append(record_id)
     q.set_statuses(priced_ids, by_code, now)
-    new = sorted((plan_id, h, v[3], v[1], v[2]) for (plan_id, h), v in ledgers.items() if v[0] is None)
-    if new and q.create_ledgers(new, now) != len(new):
-        raise _Retry
-    changed = [(v[0], v[1], v[2]) for v in ledgers.values() if v[0] is not None and v[4]]
-    if changed:
-        q.update_ledgers(changed, now)
-    deltas = activity.Deltas()
-    for (path, product), (n, amount) in paid_by.items():
-        payout_deltas(deltas, path, day, product, amount, n=n)
-    activity.add(deltas)
+    written = payouts_write(source="settlement", rows=payouts, ledgers=locked, day=day, now=now)
 
+    result.payouts, result.amount = written.payouts, written.amount
     result.priced = len(priced_ids)
     result.rejected = len(outcome)
     result.by_reason.update({code: len(ids) for code, ids in by_code.items()})
@@ -584,11 +486,3 @@ def _price_chunk(q: _Queries, *, feed_id: int | None, chunk: int, day: dt.date, 
                            "payouts": result.payouts, "amount": str(result.amount),
                            "reasons": dict(sorted(result.by_reason.items()))})
     return result
-
-
-PAYOUT_COLUMNS = ("settlement_id", "member_id", "enrolment_id", "plan_id", "org_path", "person_hash", "product",
-                  "self_pay_in", "paid_before", "amount", "status", "decided_on", "created_at")
-PAYOUT_TYPES = ("int8", "int8", "int8", "int8", "text", "text", "text", "numeric", "numeric", "numeric", "text",
-                "date", "timestamptz")
-LEDGER_COLUMNS = ("plan_id", "person_hash", "member_id", "paid_total", "payouts")
-LEDGER_TYPES = ("int8", "text", "int8", "numeric", "int4")

@@ -321,7 +321,7 @@ def enrolment_totals(*, user, org: Org, plan: Plan) -> dict:
     """Enrolled members and fees of ``org``'s subtree in a plan.
 
     The fees are the count times the plan's fee: every enrolment is written with the plan's fee per
-    head (services.enrol_batch, the demo's loader) and a plan cannot change once anyone is enrolled
+    head (``services.enrolment.enrolments_write``) and a plan cannot change once anyone is enrolled
     (migration 0002's trigger), so no enrolment row is read for the sum.
     """
     n = plan_enrolled_in(user=user, org=org, plan=plan)

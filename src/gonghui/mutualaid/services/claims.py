@@ -23,9 +23,7 @@ from gonghui.mutualaid.models import (
     ClaimDocument,
     ClaimStatus,
     DocumentKind,
-    Ledger,
     Payout,
-    PayoutStatus,
     Product,
     Reason,
     Relation,
@@ -34,8 +32,8 @@ from gonghui.mutualaid.models import (
 )
 from gonghui.mutualaid.selectors import cover_for
 from gonghui.mutualaid.services.common import money, refuse, today
-from gonghui.mutualaid.services.payouts import ledger_lock
-from gonghui.mutualaid.stats import claim_deltas, payout_deltas
+from gonghui.mutualaid.services.payouts import ledger_lock, payouts_write
+from gonghui.mutualaid.stats import claim_deltas
 from gonghui.stats import activity
 
 DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
@@ -236,19 +234,13 @@ def claim_approve(*, actor, claim: Claim, on: dt.date | None = None) -> Payout:
         plan = claim.plan
         ledger = ledger_lock(plan=plan, person_hash=claim.patient_hash, member_id=claim.member_id)
         pricing = rules.price(rules.Rule.of(plan), claim.self_pay_in, ledger.paid_total)
-        payout = Payout.objects.create(
-            claim=claim, member_id=claim.member_id, enrolment_id=claim.enrolment_id, plan=plan,
-            org_path=claim.org_path, person_hash=claim.patient_hash, product=plan.product,
-            self_pay_in=claim.self_pay_in, paid_before=ledger.paid_total, amount=pricing.amount,
-            status=PayoutStatus.DUE if pricing.amount > 0 else PayoutStatus.NIL, decided_on=day)
-        if pricing.amount > 0:
-            Ledger.objects.filter(pk=ledger.pk).update(paid_total=ledger.paid_total + pricing.amount,
-                                                       payouts=ledger.payouts + 1)
+        payouts_write(source="claim", day=day,
+                      rows=[(claim.pk, claim.member_id, claim.enrolment_id, plan.pk, claim.org_path,
+                             claim.patient_hash, plan.product, claim.self_pay_in, ledger.paid_total, pricing.amount)],
+                      ledgers={(plan.pk, claim.patient_hash): (ledger.pk, ledger.paid_total)})
+        payout = Payout.objects.get(claim=claim)
         claim.status, claim.reviewed_by, claim.reviewed_at = ClaimStatus.APPROVED, actor, timezone.now()
         claim.save(update_fields=["status", "reviewed_by", "reviewed_at"])
-        deltas = activity.Deltas()
-        payout_deltas(deltas, claim.org_path, day, plan.product, pricing.amount)
-        activity.add(deltas)
         audit.record(actor=actor, action="aid.claim_approve", obj=claim, org_path=claim.org_path,
                      data={"payout": payout.pk, "amount": str(pricing.amount)})
     return payout

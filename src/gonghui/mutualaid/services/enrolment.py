@@ -1,17 +1,22 @@
-"""Enrolment in a plan year (参保): a union enrols members of its subtree, in one batch."""
+"""Enrolment in a plan year (参保): a union enrols members of its subtree, in one batch.
+
+Every enrolment goes in through ``enrolments_write`` (a union's batch, the demo's lists, the
+bench's), which keeps the plans' counters and the statistics in step with the rows."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit, pii
+from gonghui.core import audit, pg, pii
 from gonghui.core.ids import parse_id_number
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, require
@@ -24,26 +29,77 @@ from gonghui.mutualaid.stats import enrolment_deltas
 from gonghui.orgs.models import Org
 from gonghui.stats import activity
 
+ENROLMENT_COLUMNS = "member_id, plan_id, org_id, org_path, enrolled_on, fee, batch_id, enrolled_by_id, created_at"
+NEW_ENROLMENTS = "aid_new_enrolment"  # PostgreSQL: rows to enrol, before they go in
+
 
 def _chunks(items: list, size: int):
     for start in range(0, len(items), size):
         yield items[start:start + size]
 
 
-def _insert_enrolments(*, plan: Plan, batch: EnrolmentBatch, members_sql: str, members_params: list,
-                       on: dt.date, actor) -> int:
-    """INSERT … SELECT the members of a query, skipping those already enrolled; the number inserted."""
-    table = Enrolment._meta.db_table
+def enrolments_write(*, lists: Sequence[tuple[EnrolmentBatch, QuerySet | Iterable[tuple]]], actor=None) -> int:
+    """Enrol members set-based; the one writer of enrolments, which keeps the plans' counters
+    (``Plan.enrolled``) and the statistics (``aid_enrolments``, ``aid_fees`` of the member's union
+    and the batch's day, per day and all-time) in step with the rows.
+
+    ``lists``: (batch, members) pairs; the batch (already saved) gives the plan and the enrolment
+    day, the members are a queryset of members or rows (member id, union id, union path). Members
+    already in the plan are skipped (counted by nobody). The fee is the plan's. Returns how many
+    were enrolled. Runs in the caller's transaction.
+    """
+    if not connection.in_atomic_block:
+        raise TransactionManagementError("enrolments_write runs in the caller's transaction.")
     now = timezone.now()
-    sql = (
-        f"INSERT INTO {table} (member_id, plan_id, org_id, org_path, enrolled_on, fee, batch_id, enrolled_by_id, "
-        "created_at) SELECT m.id, %s, m.org_id, m.org_path, %s, %s, %s, %s, %s "
-        f"FROM ({members_sql}) m WHERE true ON CONFLICT (member_id, plan_id) DO NOTHING"
-    )
-    params = [plan.pk, on, plan.fee, batch.pk, actor.pk if actor else None, now, *members_params]
+    for batch, members in lists:
+        values = [batch.plan_id, batch.enrolled_on, batch.plan.fee, batch.pk, actor.pk if actor else None, now]
+        if isinstance(members, QuerySet):
+            sql, params = members.values("id", "org_id", "org_path").query.sql_with_params()
+            _insert_from(f"({sql}) m", list(params), values)
+        else:
+            _insert_rows(list(members), values)
+    batches = {batch.pk: batch for batch, _members in lists}
+    deltas = activity.Deltas()
+    per_plan: dict[int, int] = defaultdict(int)
+    for batch_id, path, n in (Enrolment.objects.filter(batch_id__in=list(batches))
+                              .values_list("batch_id", "org_path").annotate(n=Count("id")).order_by()):
+        batch = batches[batch_id]
+        fees = (batch.plan.fee * n).quantize(rules.FEN)
+        enrolment_deltas(deltas, path, batch.enrolled_on, batch.plan.product, n, fees)
+        per_plan[batch.plan_id] += n
+    activity.add(deltas)
+    for plan_id, n in sorted(per_plan.items()):  # after the statistics rows: one lock order for every writer
+        Plan.objects.filter(pk=plan_id).update(enrolled=F("enrolled") + n)
+    return sum(per_plan.values())
+
+
+def _insert_from(source: str, params: list, values: list) -> None:
+    """INSERT … SELECT the members (id, org_id, org_path) of ``source``, skipping those already enrolled."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+        cursor.execute(
+            f"INSERT INTO {Enrolment._meta.db_table} ({ENROLMENT_COLUMNS}) "
+            f"SELECT m.id, %s, m.org_id, m.org_path, %s, %s, %s, %s, %s FROM {source} WHERE true "
+            "ON CONFLICT (member_id, plan_id) DO NOTHING", [*values, *params])
+
+
+def _insert_rows(rows: list[tuple], values: list) -> None:
+    """The same for rows (member id, org id, org path): on PostgreSQL by binary COPY into a scratch
+    table first (emptied at commit and here), elsewhere by ``executemany``."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        pg.execute(f"CREATE TEMP TABLE IF NOT EXISTS {NEW_ENROLMENTS} (id bigint, org_id bigint, org_path text) "
+                   "ON COMMIT DELETE ROWS")
+        pg.execute(f"TRUNCATE {NEW_ENROLMENTS}")
+        with pg.cursor() as cursor:
+            pg.copy_binary(cursor, NEW_ENROLMENTS, ("id", "org_id", "org_path"), ("int8", "int8", "text"), rows)
+        _insert_from(f"{NEW_ENROLMENTS} m", [], values)
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {Enrolment._meta.db_table} ({ENROLMENT_COLUMNS}) VALUES ({', '.join(['%s'] * 9)}) "
+            "ON CONFLICT (member_id, plan_id) DO NOTHING",
+            [(member_id, values[0], org_id, org_path, *values[1:]) for member_id, org_id, org_path in rows])
 
 
 def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.ALL,
@@ -123,13 +179,9 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
     with transaction.atomic():
         batch = EnrolmentBatch.objects.create(plan=plan, org=org, org_path=org.path, mode=mode, enrolled_on=on,
                                               created_by=actor)
-        inserted = total_eligible = 0
-        for candidates in parts:
-            eligible = candidates.filter(eligible_q(plan))
-            sql, params = eligible.values("id", "org_id", "org_path").query.sql_with_params()
-            inserted += _insert_enrolments(plan=plan, batch=batch, members_sql=sql, members_params=list(params),
-                                           on=on, actor=actor)
-            total_eligible += eligible.count()
+        eligible = [candidates.filter(eligible_q(plan)) for candidates in parts]
+        inserted = enrolments_write(lists=[(batch, part) for part in eligible], actor=actor)
+        total_eligible = sum(part.count() for part in eligible)
         batch.enrolled = inserted
         batch.already = total_eligible - inserted
         batch.asked = asked if asked is not None else total_eligible + refused
@@ -137,13 +189,6 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
         batch.fee_due = (plan.fee * inserted).quantize(rules.FEN)
         batch.report = {"lines": report[:1000], "more": max(0, len(report) - 1000)}
         batch.save(update_fields=["enrolled", "already", "asked", "refused", "fee_due", "report"])
-        deltas = activity.Deltas()
-        rows = list(Enrolment.objects.filter(batch=batch).values_list("org_path").annotate(n=Count("id")).order_by())
-        for path, n in rows:
-            enrolment_deltas(deltas, path, on, plan.product, n, (plan.fee * n).quantize(rules.FEN))
-        activity.add(deltas)
-        if rows:  # after the statistics rows: concurrent enrolments take their locks in one order
-            Plan.objects.filter(pk=plan.pk).update(enrolled=F("enrolled") + sum(n for _path, n in rows))
         audit.record(actor=actor, action="aid.enrol_batch", obj=batch, org_path=org.path,
                      data={"plan": plan.pk, "mode": mode, "enrolled": inserted, "already": batch.already,
                            "refused": refused, "fee_due": str(batch.fee_due)})
