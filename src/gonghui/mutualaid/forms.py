@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from gonghui.core.dates import add_years
 from gonghui.core.money import MoneyField
 from gonghui.members.forms import ID_ATTRS, PrivateInput, RosterUploadForm
 from gonghui.mutualaid.models import CLAIM_REFUSAL_CODES, Eligibility, Product, Relation
@@ -80,7 +81,7 @@ class PlanForm(forms.Form):
         if next_year:
             initial["year"] = plan.year + 1
             for key in ("window_start", "window_end", "cover_start", "cover_end"):
-                initial[key] = _shift_year(getattr(plan, key))
+                initial[key] = add_years(getattr(plan, key), 1)
         return initial
 
     def clean(self):
@@ -107,13 +108,6 @@ class PlanForm(forms.Form):
         fields = {key: self.cleaned_data[key] for key in self.RULE_FIELDS}
         fields["tiers"] = self.cleaned_data["tiers"]
         return fields
-
-
-def _shift_year(day):
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
 
 
 class PlanFilter(forms.Form):
