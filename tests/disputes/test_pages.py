@@ -36,7 +36,7 @@ def bl_case(tree, rooms, bl_cadre):
     case = open_case(bl_cadre, tree.bl, id_number=ID, phone="13911112222",
                      claims=[{"kind": "unpaid_wages", "amount": "18600.00", "note": "2026年3-5月工资"},
                              {"kind": "overtime", "amount": "2400.50"}])
-    services.attachment_add(actor=bl_cadre, case=case, upload=upload("合同.pdf", PDF))
+    services.attachments_add(actor=bl_cadre, case=case, documents=[upload("合同.pdf", PDF)])
     return case
 
 

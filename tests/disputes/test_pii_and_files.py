@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -90,7 +91,7 @@ def test_documents_are_refused_by_type_and_size_and_served_to_those_who_see_the_
     big = SimpleUploadedFile("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), content_type="application/pdf")
     assert_json_error(Client().post(url, {"file": big}, headers=headers), 422, "invalid")
     assert not Attachment.objects.exists()
-    attachment = services.attachment_add(actor=bl_mediator, case=case, upload=SimpleUploadedFile("a.pdf", PDF))
+    attachment = services.attachments_add(actor=bl_mediator, case=case, documents=[SimpleUploadedFile("a.pdf", PDF)])[0]
     for user in (yz_cadre, worker, None):
         assert_json_error(api_as(user).get(f"/api/v1/disputes/attachments/{attachment.pk}"),
                           401 if user is None else 404)
@@ -107,4 +108,27 @@ def test_service_refuses_an_oversized_stream(case, bl_mediator):
         name = "x.pdf"
 
     with pytest.raises(ValidationError):
-        services.attachment_add(actor=bl_mediator, case=case, upload=Huge(PDF))
+        services.attachments_add(actor=bl_mediator, case=case, documents=[Huge(PDF)])
+
+
+def test_a_case_opened_with_documents_keeps_them_all_or_opens_nothing(tree, bl_cadre, rooms, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    bl = tree.bl
+    with pytest.raises(ValidationError) as caught:
+        open_case(bl_cadre, bl, documents=[SimpleUploadedFile("合同.pdf", PDF), SimpleUploadedFile("x.pdf", b"MZ")])
+    assert caught.value.message_dict["file"] == ["x.pdf：只能上传照片（JPEG、PNG）或 PDF 文件。"]
+    assert not Case.objects.exists() and not list(tmp_path.rglob("*.*"))
+
+    case = open_case(bl_cadre, bl, documents=[SimpleUploadedFile("合同.pdf", PDF), SimpleUploadedFile("图.png", PNG)])
+    assert sorted(a.original_name for a in case.attachments.all()) == ["合同.pdf", "图.png"]
+    assert len(list(tmp_path.rglob("*.*"))) == 2
+
+
+def test_a_document_over_the_case_limit_is_refused_and_not_stored(tree, bl_cadre, rooms, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    documents = [SimpleUploadedFile(f"{i}.pdf", PDF) for i in range(services.MAX_ATTACHMENTS)]
+    case = open_case(bl_cadre, tree.bl, documents=documents)
+    with pytest.raises(ValidationError):
+        services.attachments_add(actor=bl_cadre, case=case, documents=[SimpleUploadedFile("多.pdf", PDF)])
+    assert case.attachments.count() == services.MAX_ATTACHMENTS
+    assert len(list(tmp_path.rglob("*.pdf"))) == services.MAX_ATTACHMENTS

@@ -401,7 +401,9 @@ class TestMemberPages:
         response = client.post("/aid/claims/new/", data)
         assert response.status_code == 422
         page = html(response)
-        assert "该文件不是可读取的照片或 PDF" in page and "请上传照片（JPG 或 PNG）或 PDF" in page
+        # The content decides, as everywhere (core.uploads): the refused file is named, the PDF
+        # that was given an .exe name is not refused for its name.
+        assert "发票.pdf：只能上传照片（JPEG、PNG）或 PDF 文件。" in page and "小结.exe" not in page
         assert not Claim.objects.exists()
 
     def test_a_claim_for_a_parent_needs_the_plan_to_allow_it(self, client, member_login):

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from gonghui.core import pii
+from gonghui.core.dates import add_years
 from gonghui.core.ids import mask_id_number, mask_phone
 from gonghui.demo import pools
 from gonghui.demo.calibration import apportion
@@ -178,7 +179,4 @@ class MemberRows:
 
 
 def _eighteenth_birthday(birth: dt.date) -> dt.date:
-    try:
-        return birth.replace(year=birth.year + 18)
-    except ValueError:  # born on 29 February
-        return dt.date(birth.year + 18, 3, 1)
+    return add_years(birth, 18)

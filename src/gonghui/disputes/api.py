@@ -637,8 +637,8 @@ class AttachmentIn(Schema):
              summary="Add a document (JPEG, PNG or PDF, at most 10 MB)")
 def attachment_add(request, case_id: int, file: File[UploadedFile], form: Form[AttachmentIn]):
     case = _case(request, case_id)
-    return Status(201, services.attachment_add(actor=request.user, case=case, upload=file,
-                                               description=form.description))
+    return Status(201, services.attachments_add(actor=request.user, case=case, documents=[file],
+                                                description=form.description)[0])
 
 
 @router.get("/attachments/{int:attachment_id}", response={200: None, **ERRORS},

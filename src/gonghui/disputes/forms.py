@@ -12,14 +12,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.money import MoneyField
+from gonghui.core.uploads import DocumentsField
 from gonghui.disputes.models import ClaimKind, ReferralSource, Target
-from gonghui.disputes.services import MAX_ATTACHMENT_BYTES, sniff
 from gonghui.members.forms import ID_ATTRS, PHONE_ATTRS, PrivateInput
 from gonghui.members.models import Category
 from gonghui.orgs.forms import CREDIT_ATTRS
 
 MAX_FILES = 10
-FILE_SUFFIXES = ("jpg", "jpeg", "png", "pdf")
 DATE = {"type": "date"}
 
 
@@ -57,50 +56,9 @@ def _set_max_today(form: forms.Form) -> None:
 
 # ----------------------------------------------------------------------------- attachments
 
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class AttachmentsField(forms.FileField):
-    """Photos (JPEG, PNG) and PDFs, several at once; the type is told by the content, as the service does."""
-
-    widget = MultipleFileInput
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("required", False)
-        super().__init__(*args, **kwargs)
-        self.widget.attrs.update({
-            "accept": ".jpg,.jpeg,.png,.pdf,image/jpeg,image/png,application/pdf",
-            "data-max-bytes": str(MAX_ATTACHMENT_BYTES), "data-types": ",".join(FILE_SUFFIXES),
-            "data-max-files": str(MAX_FILES),
-            "data-msg-type": _("%(name)s: only photos (JPEG, PNG) and PDF documents can be added."),
-            "data-msg-size": _("%(name)s: a document may be at most 10 MB."),
-            "data-msg-count": _("At most %(n)d files at once.") % {"n": MAX_FILES},
-        })
-
-    def clean(self, data, initial=None):
-        files = [f for f in (data if isinstance(data, (list, tuple)) else [data]) if f]
-        if self.required and not files:
-            raise ValidationError(self.error_messages["required"], code="required")
-        if len(files) > MAX_FILES:
-            raise ValidationError(_("At most %(n)d files at once.") % {"n": MAX_FILES}, code="too_many")
-        errors = []
-        for upload in files:
-            name = (upload.name or "").rsplit("/", 1)[-1]
-            if upload.size > MAX_ATTACHMENT_BYTES:
-                errors.append(_("%(name)s: a document may be at most 10 MB.") % {"name": name})
-                continue
-            if upload.size == 0:
-                errors.append(_("%(name)s: the file is empty.") % {"name": name})
-                continue
-            upload.seek(0)
-            head = upload.read(8)
-            upload.seek(0)
-            if sniff(head) is None:
-                errors.append(_("%(name)s: only photos (JPEG, PNG) and PDF documents can be added.") % {"name": name})
-        if errors:
-            raise ValidationError(errors)
-        return files
+def AttachmentsField(**kwargs) -> DocumentsField:
+    """Photos (JPEG, PNG) and PDFs, several at once, checked by the kernel's upload policy."""
+    return DocumentsField(multiple=True, max_files=MAX_FILES, **kwargs)
 
 
 # ------------------------------------------------------------------------------- applying

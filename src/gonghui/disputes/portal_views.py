@@ -10,7 +10,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -108,10 +107,8 @@ def apply(request):
 def _open(request, org, form, claims):
     fields = form.service_fields()
     try:
-        with transaction.atomic():
-            case = services.case_open(actor=request.user, org=org, channel="online", claims=claims.lines(), **fields)
-            for upload in form.cleaned_data.get("attachments") or []:
-                services.attachment_add(actor=request.user, case=case, upload=upload)
+        case = services.case_open(actor=request.user, org=org, channel="online", claims=claims.lines(),
+                                  documents=form.cleaned_data.get("attachments") or [], **fields)
     except ValidationError as exc:
         apply_errors(form, exc, {"claims": "__all__", "file": "attachments"})
         return None

@@ -11,11 +11,12 @@ passes ``today`` and the local minimum wage.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from gonghui.core.dates import add_years
 
 MEDIATION_DAYS = 15  # art. 14: no agreement 15 days after receipt → arbitration may be asked
 LIMITATION_YEARS = 1  # art. 27
@@ -28,12 +29,6 @@ FINAL_AWARD_MONTHS = 12  # art. 47(1): money claims ≤ 12 × the local monthly 
 # working time, rest, social insurance).
 MONEY_CLAIMS = frozenset({"unpaid_wages", "overtime", "work_injury", "dismissal_compensation"})
 STANDARD_CLAIMS = frozenset({"social_insurance"})
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """The corresponding day ``years`` later; 29 February → 28 February when there is none."""
-    year = day.year + years
-    return day.replace(year=year, day=min(day.day, calendar.monthrange(year, day.month)[1]))
 
 
 def add_days(day: dt.date, days: int) -> dt.date:

@@ -9,7 +9,6 @@ line and adds the statistics deltas in the same transaction. Bad input raises Va
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,12 +16,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit
+from gonghui.core import audit, uploads
 from gonghui.core.ids import parse_credit_code
 from gonghui.core.money import ZERO, parse_money
 from gonghui.core.scope import Perm, require
@@ -58,13 +56,7 @@ from gonghui.members.services import protect_id_number, protect_phone
 from gonghui.orgs.models import FEDERATION_KINDS, Org
 from gonghui.stats import activity
 
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-# What an attachment may be, recognised by its first bytes (never by its name or the browser's word).
-FILE_TYPES = (
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"%PDF-", "application/pdf", ".pdf"),
-)
+MAX_ATTACHMENTS = 50  # documents a case holds
 
 
 # ------------------------------------------------------------------------------------ helpers
@@ -212,8 +204,10 @@ def case_open(*, actor, org: Org, channel: str, applicant_name: str, employer_na
               employer_credit_code: str = "", industry: str = "", is_new_form: bool | None = None,
               category: str = "", summary: str = "", employment_start: dt.date | None = None,
               employment_end: dt.date | None = None, knew_on: dt.date | None = None,
-              received_at: dt.datetime | None = None, referral: dict | None = None) -> Case:
-    """Receive an application (一窗受理).
+              received_at: dt.datetime | None = None, referral: dict | None = None,
+              documents: Sequence = ()) -> Case:
+    """Receive an application (一窗受理), with its documents (uploads; all checked before anything is
+    written, stored in the same transaction).
 
     ``online``: the worker applies for themselves (``actor`` is the applicant; ``org`` is the
     union whose service centre they choose). ``window``: a cadre (MANAGE on ``org``) records an
@@ -284,7 +278,8 @@ def case_open(*, actor, org: Org, channel: str, applicant_name: str, employer_na
     summary = (summary or "").strip()
     if len(summary) > 5000 or "\x00" in summary:
         raise ValidationError({"summary": _("At most %(n)d characters.") % {"n": 5000}})
-    with transaction.atomic():
+    checked = uploads.check_all(documents, field="file", max_files=MAX_ATTACHMENTS)
+    with uploads.atomic() as files:
         case = Case(
             number=next_case_number(district_prefix(org), received_on.year),
             channel=channel, state=State.INTAKE, org=org, org_path=org.path,
@@ -309,6 +304,7 @@ def case_open(*, actor, org: Org, channel: str, applicant_name: str, employer_na
         _audit(actor, "open", case, channel=channel, org=org.code, claimed=str(case.amount_claimed),
                claims=[l.kind for l in lines], id=case.id_masked)
         activity.add(case_received_deltas(case))
+        _attach(files, actor, case, checked)
     return case
 
 
@@ -674,50 +670,36 @@ def legal_aid_finish(*, actor, aid: LegalAid, note: str = "", refuse: bool = Fal
 
 # ------------------------------------------------------------------------------ attachments
 
-def sniff(head: bytes) -> tuple[str, str] | None:
-    for magic, content_type, extension in FILE_TYPES:
-        if head.startswith(magic):
-            return content_type, extension
-    return None
-
-
-def attachment_add(*, actor, case: Case, upload, description: str = "") -> Attachment:
-    """Keep a document of the case under MEDIA_ROOT (random name); JPEG, PNG or PDF by content, ≤ 10 MB."""
+def attachments_add(*, actor, case: Case, documents: Sequence, description: str = "") -> list[Attachment]:
+    """Keep documents of the case under MEDIA_ROOT (random names): photos and PDFs by content, ≤ 10 MB
+    each (``core.uploads``), at most 50 a case; all or none."""
     if not (selectors.is_applicant(actor, case) or selectors.can_manage(actor, case)
             or selectors.can_follow_up(actor, case)):
         raise PermissionDenied(_("You cannot add documents to this case."))
-    size = getattr(upload, "size", None)
-    if size is None or size > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"file": _("A document may be at most 10 MB.")})
-    if size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
-    upload.seek(0)
-    content = upload.read(MAX_ATTACHMENT_BYTES + 1)
-    if len(content) > MAX_ATTACHMENT_BYTES:
-        raise ValidationError({"file": _("A document may be at most 10 MB.")})
-    kind = sniff(content[:8])
-    if kind is None:
-        raise ValidationError({"file": _("Only photos (JPEG, PNG) and PDF documents can be added.")})
-    original = _text((getattr(upload, "name", "") or "document").rsplit("/", 1)[-1].rsplit("\\", 1)[-1],
-                     "file", max_length=200) or "document"
+    checked = uploads.check_all(documents, field="file", max_files=MAX_ATTACHMENTS)
+    if not checked:
+        raise ValidationError({"file": _("Choose a file to add.")})
     description = _text(description, "description", max_length=200)
-    with transaction.atomic():
+    with uploads.atomic() as files:
         row = _locked(case)
         states.check_activity(row.state, "attach")
-        if Attachment.objects.filter(case=row).count() >= 50:
-            raise ValidationError({"file": _("A case holds at most 50 documents.")})
-        attachment = Attachment(case=row, token=secrets.token_hex(16), extension=kind[1], original_name=original,
-                                content_type=kind[0], size=len(content),
-                                sha256=hashlib.sha256(content).hexdigest(), description=description,
+        return _attach(files, actor, row, checked, description=description)
+
+
+def _attach(files, actor, case: Case, checked: Sequence[uploads.Document], *, description: str = "") -> list:
+    if Attachment.objects.filter(case=case).count() + len(checked) > MAX_ATTACHMENTS:
+        raise ValidationError({"file": _("A case holds at most %(n)d documents.") % {"n": MAX_ATTACHMENTS}})
+    added = []
+    for document in checked:
+        attachment = Attachment(case=case, token=secrets.token_hex(16), extension=document.extension,
+                                original_name=document.name, content_type=document.content_type,
+                                size=document.size, sha256=document.sha256, description=description,
                                 uploaded_by=actor)
-        attachment.file.save(f"{attachment.token}{kind[1]}", ContentFile(content), save=False)
-        try:
-            attachment.save()
-            _audit(actor, "attach", row, attachment=attachment.pk, type=kind[0], size=len(content))
-        except Exception:
-            attachment.file.delete(save=False)
-            raise
-    return attachment
+        files.store(attachment.file, attachment.token, document)
+        attachment.save()
+        _audit(actor, "attach", case, attachment=attachment.pk, type=document.content_type, size=document.size)
+        added.append(attachment)
+    return added
 
 
 # ------------------------------------------------------------------------------ satisfaction

@@ -20,7 +20,6 @@ from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -258,17 +257,16 @@ def _open_case(request, org, form, claims) -> Case | None:
     data = form.cleaned_data
     if data.get("received_at"):
         fields["received_at"] = data["received_at"]
+    documents = data.get("attachments") or []
     try:
-        with transaction.atomic():
-            if data["channel"] == "window":
-                case = services.case_open(actor=request.user, org=org, channel="window", claims=claims.lines(),
-                                          **fields)
-            else:
-                case = services.referral_in_record(actor=request.user, org=org, source=data["channel"],
-                                                   body_name=data["body_name"], reference=data["reference"],
-                                                   deadline=data["deadline"], claims=claims.lines(), **fields)
-            for upload in data.get("attachments") or []:
-                services.attachment_add(actor=request.user, case=case, upload=upload)
+        if data["channel"] == "window":
+            case = services.case_open(actor=request.user, org=org, channel="window", claims=claims.lines(),
+                                      documents=documents, **fields)
+        else:
+            case = services.referral_in_record(actor=request.user, org=org, source=data["channel"],
+                                               body_name=data["body_name"], reference=data["reference"],
+                                               deadline=data["deadline"], claims=claims.lines(),
+                                               documents=documents, **fields)
     except ValidationError as exc:
         apply_errors(form, exc, {"claims": "__all__", "file": "attachments"})
         return None
@@ -628,10 +626,8 @@ def case_act(request, pk: int, action: str):
         elif action == "attach":
             form = AttachForm(request.POST, request.FILES)
             if form.is_valid():
-                with transaction.atomic():
-                    for upload in form.cleaned_data["files"]:
-                        services.attachment_add(actor=user, case=case, upload=upload,
-                                                description=form.cleaned_data["description"])
+                services.attachments_add(actor=user, case=case, documents=form.cleaned_data["files"],
+                                         description=form.cleaned_data["description"])
     except ValidationError as exc:
         if form is None:
             messages.error(request, " ".join(exc.messages))

@@ -23,12 +23,14 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit
+from gonghui.core import audit, jobs
 from gonghui.core.scope import Perm, require
 from gonghui.members.exports import member_export
 from gonghui.members.models import ExportJob, ExportStatus
 from gonghui.members.selectors import member_list
 from gonghui.orgs.models import Org
+
+TASK = "gonghui.members.tasks.run_export_job"
 
 logger = logging.getLogger(__name__)
 
@@ -60,28 +62,17 @@ def export_job_create(*, actor, org: Org, text: str = "", include_left: bool = F
         raise ValidationError(_("Search by name or member card number to export a part of the list."),
                               code="export_filter")
     total = member_list(user=actor, org=org, text=text, include_left=include_left).count()
-    with transaction.atomic():
-        job = ExportJob.objects.create(created_by=actor, org=org, text=text, include_left=include_left,
-                                       unmasked=unmasked, rows_total=total,
-                                       language=language or settings.LANGUAGE_CODE)
-        audit.record(actor=actor, action="member.export_queued", obj=job, org_path=org.path,
-                     data={"org": org.code, "count": total, "unmasked": unmasked, "searched": bool(text),
-                           "include_left": include_left})
-        transaction.on_commit(lambda: _enqueue(job.pk))
-    return job
-
-
-def _enqueue(job_id: int) -> None:
-    from gonghui.members.tasks import run_export_job
-
-    run_export_job.enqueue(job_id)
+    job = ExportJob(created_by=actor, org=org, text=text, include_left=include_left, unmasked=unmasked,
+                    rows_total=total, language=language or settings.LANGUAGE_CODE)
+    return jobs.queue(job, actor=actor, action="member.export_queued", org_path=org.path, task=TASK,
+                      data={"org": org.code, "count": total, "unmasked": unmasked, "searched": bool(text),
+                            "include_left": include_left})
 
 
 def export_job_run(*, job_id: int) -> str:
     """Write a queued job's workbook once (the task's body). Returns the job's final status."""
-    claimed = ExportJob.objects.filter(pk=job_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, started_at=timezone.now())
-    if not claimed:
+    if not jobs.claim(ExportJob, job_id, waiting=ExportStatus.QUEUED, running=ExportStatus.RUNNING,
+                      started_at=timezone.now()):
         return "skipped"
     job = ExportJob.objects.select_related("org", "created_by").get(pk=job_id)
 

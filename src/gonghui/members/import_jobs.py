@@ -20,12 +20,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Q, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit
+from gonghui.core import jobs
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, require, scope_for
 from gonghui.members.exports import import_errors_export
@@ -33,6 +33,8 @@ from gonghui.members.imports import ImportResult, roster_import
 from gonghui.members.models import ImportJob, ImportStatus
 from gonghui.members.roster import COLUMN_LABELS, RosterFormatError
 from gonghui.orgs.models import Org
+
+TASK = "gonghui.members.tasks.run_import_job"
 
 logger = logging.getLogger(__name__)
 
@@ -53,31 +55,16 @@ def import_job_create(*, actor, org: Org, upload: UploadedFile, dry_run: bool = 
     require(actor, Perm.MANAGE, org.path)
     job = ImportJob(created_by=actor, org=org, filename=Path(upload.name or "roster").name[:200], size=upload.size or 0,
                     dry_run=dry_run, valid_only=valid_only, language=language or settings.LANGUAGE_CODE)
-    job.upload.save(job.filename, upload, save=False)
-    try:
-        with transaction.atomic():
-            job.save()
-            audit.record(actor=actor, action="member.import_queued", obj=job, org_path=org.path,
-                         data={"file": job.filename, "size": job.size, "dry_run": dry_run, "valid_only": valid_only})
-            transaction.on_commit(lambda: _enqueue(job.pk))
-    except BaseException:
-        job.upload.delete(save=False)
-        raise
-    return job
-
-
-def _enqueue(job_id: int) -> None:
-    from gonghui.members.tasks import run_import_job
-
-    run_import_job.enqueue(job_id)
+    return jobs.queue(job, actor=actor, action="member.import_queued", org_path=org.path, task=TASK,
+                      upload=upload, filename=job.filename,
+                      data={"file": job.filename, "size": job.size, "dry_run": dry_run, "valid_only": valid_only})
 
 
 def import_job_run(*, job_id: int) -> str:
     """Run a queued job once (the task's body). Returns the job's final status."""
     # Claiming is a conditional update: a task delivered twice never imports the file twice.
-    claimed = ImportJob.objects.filter(pk=job_id, status=ImportStatus.QUEUED).update(
-        status=ImportStatus.RUNNING, started_at=timezone.now())
-    if not claimed:
+    if not jobs.claim(ImportJob, job_id, waiting=ImportStatus.QUEUED, running=ImportStatus.RUNNING,
+                      started_at=timezone.now()):
         return "skipped"
     job = ImportJob.objects.select_related("org", "created_by").get(pk=job_id)
     channel = ProgressChannel(job)

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit, pii
+from gonghui.core import audit, jobs, pii
 from gonghui.core.ids import parse_id_number
 from gonghui.core.money import parse_money
 from gonghui.core.scope import Perm, require
@@ -312,23 +312,8 @@ def feed_file_create(*, actor, org: Org, upload: UploadedFile, language: str = "
                               code="invalid")
     feed = SettlementFeed(org=org, org_path=org.path, source=SettlementFeed.Source.FILE, filename=name,
                           size=upload.size or 0, created_by=actor, language=language or settings.LANGUAGE_CODE)
-    feed.upload.save(name, upload, save=False)
-    try:
-        with transaction.atomic():
-            feed.save()
-            audit.record(actor=actor, action="aid.feed_queued", obj=feed, org_path=org.path,
-                         data={"file": name, "size": feed.size})
-            transaction.on_commit(lambda: _enqueue(feed.pk))
-    except BaseException:
-        feed.upload.delete(save=False)
-        raise
-    return feed
-
-
-def _enqueue(feed_id: int) -> None:
-    from gonghui.mutualaid.tasks import run_feed
-
-    run_feed.enqueue(feed_id)
+    return jobs.queue(feed, actor=actor, action="aid.feed_queued", org_path=org.path, upload=upload, filename=name,
+                      task="gonghui.mutualaid.tasks.run_feed", data={"file": name, "size": feed.size})
 
 
 def feed_run(*, feed_id: int) -> str:
@@ -340,7 +325,7 @@ def feed_run(*, feed_id: int) -> str:
     """
     from gonghui.mutualaid.pricing import price_received
 
-    claimed = SettlementFeed.objects.filter(pk=feed_id, status=FeedStatus.QUEUED).update(status=FeedStatus.RECEIVING)
+    claimed = jobs.claim(SettlementFeed, feed_id, waiting=FeedStatus.QUEUED, running=FeedStatus.RECEIVING)
     feed = SettlementFeed.objects.select_related("created_by").get(pk=feed_id)
     if not claimed and feed.status not in (FeedStatus.RECEIVING, FeedStatus.PRICING):
         return "skipped"

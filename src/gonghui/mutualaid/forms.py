@@ -13,10 +13,11 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from gonghui.core import uploads
+from gonghui.core.dates import add_years
 from gonghui.core.money import MoneyField
 from gonghui.members.forms import ID_ATTRS, PrivateInput, RosterUploadForm
 from gonghui.mutualaid.models import CLAIM_REFUSAL_CODES, Eligibility, Product, Relation
-from gonghui.mutualaid.services import DOCUMENT_MAX_BYTES, DOCUMENT_TYPES
 
 DATE = {"type": "date"}
 MONEY_ATTRS = {"inputmode": "decimal", "class": "text-end num", "autocomplete": "off"}
@@ -80,7 +81,7 @@ class PlanForm(forms.Form):
         if next_year:
             initial["year"] = plan.year + 1
             for key in ("window_start", "window_end", "cover_start", "cover_end"):
-                initial[key] = _shift_year(getattr(plan, key))
+                initial[key] = add_years(getattr(plan, key), 1)
         return initial
 
     def clean(self):
@@ -107,13 +108,6 @@ class PlanForm(forms.Form):
         fields = {key: self.cleaned_data[key] for key in self.RULE_FIELDS}
         fields["tiers"] = self.cleaned_data["tiers"]
         return fields
-
-
-def _shift_year(day):
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
 
 
 class PlanFilter(forms.Form):
@@ -211,44 +205,12 @@ class FeedUploadForm(forms.Form):
 
 # --- claims --------------------------------------------------------------------------------------
 
-DOCUMENT_MAX_MB = DOCUMENT_MAX_BYTES // (1024 * 1024)
-# Photos and PDFs only, recognised by their first bytes as the service does (a renamed .exe is refused).
-DOCUMENT_SUFFIXES = {".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
-DOCUMENT_ACCEPT = "image/jpeg,image/png,application/pdf,.jpg,.jpeg,.png,.pdf"
+DOCUMENT_MAX_MB = uploads.MAX_BYTES // (1024 * 1024)
 
 
-def sniff(upload) -> str | None:
-    """The document's type from its first bytes, or None when it is not a photo or a PDF."""
-    head = upload.read(16)
-    upload.seek(0)
-    return next((ctype for magic, (ctype, _suffix) in DOCUMENT_TYPES.items() if head.startswith(magic)), None)
-
-
-class DocumentField(forms.FileField):
-    widget = forms.ClearableFileInput
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.widget = forms.FileInput(attrs={"accept": DOCUMENT_ACCEPT})
-
-    def clean(self, data, initial=None):
-        upload = super().clean(data, initial)
-        if not upload:
-            return upload
-        name = (upload.name or "").lower()
-        suffix = name[name.rfind("."):] if "." in name else ""
-        if suffix not in DOCUMENT_SUFFIXES:
-            raise forms.ValidationError(_("Send a photo (JPG or PNG) or a PDF."), code="type")
-        if upload.size > DOCUMENT_MAX_MB * 1024 * 1024:
-            raise forms.ValidationError(_("The file is larger than %(mb)d MB; take the photo again at a lower "
-                                          "resolution.") % {"mb": DOCUMENT_MAX_MB}, code="too_large")
-        if upload.size == 0:
-            raise forms.ValidationError(_("The file is empty."), code="empty")
-        kind = sniff(upload)
-        if kind is None or kind != DOCUMENT_SUFFIXES[suffix]:
-            raise forms.ValidationError(_("This file is not a readable photo or PDF."), code="type")
-        upload.sniffed_type = kind
-        return upload
+def DocumentField(**kwargs) -> uploads.DocumentsField:
+    """A photo or a PDF, checked by the kernel's upload policy (as the service checks it again)."""
+    return uploads.DocumentsField(**kwargs)
 
 
 class ClaimForm(forms.Form):

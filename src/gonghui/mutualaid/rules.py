@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from gonghui.core.dates import add_years
 from gonghui.core.money import to_fen
 
 FEN = Decimal("0.01")
@@ -192,8 +193,5 @@ def retiree_born_by(on: dt.date) -> dict[str, dt.date]:
     is born on or before it (29 February: the 28th in a year without one)."""
     out = {}
     for sex, age in RETIREMENT_AGE.items():
-        try:
-            out[sex] = on.replace(year=on.year - age)
-        except ValueError:
-            out[sex] = on.replace(year=on.year - age, day=28)
+        out[sex] = add_years(on, -age)
     return out

@@ -11,6 +11,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
+from gonghui.core.dates import add_years
 from gonghui.core.scope import Perm, is_staff_user
 from gonghui.disputes.selectors import is_dispute_staff
 from gonghui.staff.access import (
@@ -35,13 +36,6 @@ class StaffLogoutView(auth_views.LogoutView):
     next_page = reverse_lazy("staff:login")
 
 
-def _year_before(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
-
-
 def home(request):
     user = request.user
     if user.is_authenticated and not is_staff_user(user) and is_dispute_staff(user):
@@ -60,7 +54,7 @@ def _union_home(request):
     context = {"org": org}
     if org is not None:
         stats = subtree_stats(org=org)
-        previous = subtree_stats(org=org, on=_year_before(timezone.localdate()))
+        previous = subtree_stats(org=org, on=add_years(timezone.localdate(), -1))
         context.update(kpis=kpi_cards(stats, previous), charts=stats_charts(stats)[:2], stats=stats,
                        may_manage=can(request, Perm.MANAGE, org.path))
     return render_staff(request, "staff/home.html", context, org=org, section="home")

@@ -14,8 +14,6 @@ written by ``gonghui.mutualaid.exports``.
 
 from gonghui.mutualaid.services.claims import (
     CLAIM_REQUIRED_DOCUMENTS,
-    DOCUMENT_MAX_BYTES,
-    DOCUMENT_TYPES,
     MAX_DOCUMENTS,
     claim_add_document,
     claim_approve,
@@ -31,7 +29,7 @@ from gonghui.mutualaid.services.payouts import ledger_lock
 from gonghui.mutualaid.services.plans import PLAN_FIELDS, plan_create, plan_next_year, plan_update
 
 __all__ = [
-    "CLAIM_REQUIRED_DOCUMENTS", "DOCUMENT_MAX_BYTES", "DOCUMENT_TYPES", "MAX_DOCUMENTS", "PLAN_FIELDS",
+    "CLAIM_REQUIRED_DOCUMENTS", "MAX_DOCUMENTS", "PLAN_FIELDS",
     "claim_add_document", "claim_approve", "claim_file", "claim_refuse", "claim_withdraw", "enrol_batch",
     "enrol_member", "ledger_lock", "may_file_for", "money",
     "payment_batch_create", "payment_batch_retry", "payment_batch_settle",

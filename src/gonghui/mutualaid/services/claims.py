@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core import audit, pii
+from gonghui.core import audit, pii, uploads
 from gonghui.core.ids import parse_id_number
 from gonghui.core.scope import Perm, require, scope_for
 from gonghui.members.models import Member
@@ -36,48 +36,25 @@ from gonghui.mutualaid.services.payouts import ledger_lock, payouts_write
 from gonghui.mutualaid.stats import claim_deltas
 from gonghui.stats import activity
 
-DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
-DOCUMENT_TYPES = {  # magic bytes → (content type, suffix)
-    b"%PDF-": ("application/pdf", ".pdf"),
-    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
-    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
-}
 CLAIM_REQUIRED_DOCUMENTS = (DocumentKind.INVOICE, DocumentKind.ITEMISED_BILL, DocumentKind.DISCHARGE_SUMMARY)
 MAX_DOCUMENTS = 20
 
 
-def _sniff(upload) -> tuple[str, str]:
-    head = upload.read(16)
-    upload.seek(0)
-    for magic, kind in DOCUMENT_TYPES.items():
-        if head.startswith(magic):
-            return kind
-    raise ValidationError({"documents": _("%(name)s is not a PDF, JPEG or PNG file.") % {
-        "name": str(getattr(upload, "name", "") or "")[:60]}}, code="invalid")
-
-
-def _check_upload(upload) -> tuple[str, str]:
-    size = getattr(upload, "size", None) or 0
-    if size <= 0:
-        raise ValidationError({"documents": _("An attached file is empty.")}, code="invalid")
-    if size > DOCUMENT_MAX_BYTES:
-        raise ValidationError({"documents": _("A file may be at most %(mb)d MB.") % {
-            "mb": DOCUMENT_MAX_BYTES // (1024 * 1024)}}, code="invalid")
-    return _sniff(upload)
-
-
-def _save_document(*, actor, claim: Claim, kind: str, upload) -> ClaimDocument:
-    if kind not in DocumentKind.values:
+def _checked(kinds_and_uploads) -> list[tuple[str, uploads.Document]]:
+    """Every (kind, upload) checked by the kernel's upload policy before anything is written."""
+    pairs = list(kinds_and_uploads)
+    if any(kind not in DocumentKind.values for kind, _upload in pairs):
         raise ValidationError({"documents": _("Unknown kind of document.")}, code="invalid")
-    content_type, suffix = _check_upload(upload)
-    doc = ClaimDocument(claim=claim, kind=kind, content_type=content_type, size=upload.size,
-                        filename=str(getattr(upload, "name", "") or kind)[-200:], uploaded_by=actor)
-    doc.file.save(f"{kind}{suffix}", upload, save=False)
-    try:
-        doc.save()
-    except BaseException:
-        doc.file.delete(save=False)
-        raise
+    checked = uploads.check_all([upload for _kind, upload in pairs], field="documents")
+    return [(kind, document) for (kind, _upload), document in zip(pairs, checked)]
+
+
+def _save_document(files: uploads.Files, *, actor, claim: Claim, kind: str,
+                   document: uploads.Document) -> ClaimDocument:
+    doc = ClaimDocument(claim=claim, kind=kind, content_type=document.content_type, size=document.size,
+                        filename=document.name, uploaded_by=actor)
+    files.store(doc.file, kind, document)
+    doc.save()
     return doc
 
 
@@ -155,23 +132,19 @@ def claim_file(*, actor, member: Member, hospital: str, admitted_on: dt.date, di
     if missing:
         raise ValidationError({"documents": [ValidationError(
             _("Attach: %(docs)s.") % {"docs": "、".join(missing)}, code=Reason.DOCUMENTS_MISSING)]})
-    for kind, upload in documents:
-        if kind not in DocumentKind.values:
-            raise ValidationError({"documents": _("Unknown kind of document.")}, code="invalid")
-        _check_upload(upload)
+    checked = _checked(documents)
     if SettlementRecord.objects.filter(id_hash=patient_hash, admitted_on=admitted_on,
                                        status=SettlementStatus.PRICED).exists():
         raise refuse(Reason.DUPLICATE, _("This stay came from medical insurance and has already been priced."))
-    saved: list[ClaimDocument] = []
     try:
-        with transaction.atomic():
+        with uploads.atomic() as files:
             claim = Claim.objects.create(
                 member=member, enrolment=enrolment, plan=plan, org_id=enrolment.org_id, org_path=enrolment.org_path,
                 relation=relation, patient_name=patient_name, patient_hash=patient_hash,
                 patient_cipher=patient_cipher, patient_masked=patient_masked, pii_key_id=key_id, hospital=hospital,
                 admitted_on=admitted_on, discharged_on=discharged_on, filed_by=actor, **amounts)
-            for kind, upload in documents:
-                saved.append(_save_document(actor=actor, claim=claim, kind=kind, upload=upload))
+            for kind, document in checked:
+                _save_document(files, actor=actor, claim=claim, kind=kind, document=document)
             deltas = activity.Deltas()
             claim_deltas(deltas, claim.org_path, timezone.localdate(), plan.product)
             activity.add(deltas)
@@ -179,12 +152,8 @@ def claim_file(*, actor, member: Member, hospital: str, admitted_on: dt.date, di
                          data={"member": member.pk, "plan": plan.pk, "relation": relation,
                                "patient": patient_masked, "self_pay_in": str(amounts["self_pay_in"]),
                                "documents": sorted(kinds)})
-    except BaseException as exc:
-        for doc in saved:  # the files were written before the transaction rolled back
-            doc.file.delete(save=False)
-        if isinstance(exc, IntegrityError):
-            raise refuse(Reason.DUPLICATE, _("A claim for this stay is already open or approved.")) from None
-        raise
+    except IntegrityError:  # the files written are gone with the transaction (uploads.atomic)
+        raise refuse(Reason.DUPLICATE, _("A claim for this stay is already open or approved.")) from None
     return claim
 
 
@@ -192,14 +161,15 @@ def claim_add_document(*, actor, claim: Claim, kind: str, upload) -> ClaimDocume
     """Add a document to a claim still waiting for review (the member or a cadre of the union)."""
     if not may_file_for(actor, claim.member):
         raise PermissionDenied(_("You may only add documents to your own claims."))
-    with transaction.atomic():
+    [(kind, document)] = _checked([(kind, upload)])
+    with uploads.atomic() as files:
         claim = Claim.objects.select_for_update().get(pk=claim.pk)
         if claim.status != ClaimStatus.SUBMITTED:
             raise ValidationError(_("The claim has been decided; documents can no longer be added."), code="invalid")
         if claim.documents.count() >= MAX_DOCUMENTS:
             raise ValidationError({"documents": _("Attach at most %(n)d files.") % {"n": MAX_DOCUMENTS}},
                                   code="invalid")
-        doc = _save_document(actor=actor, claim=claim, kind=kind, upload=upload)
+        doc = _save_document(files, actor=actor, claim=claim, kind=kind, document=document)
         audit.record(actor=actor, action="aid.claim_document", obj=claim, org_path=claim.org_path,
                      data={"document": doc.pk, "kind": kind})
     return doc

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit
+from gonghui.core.dates import add_years
 from gonghui.core.scope import Perm, require
 from gonghui.mutualaid import rules
 from gonghui.mutualaid.models import Eligibility, Plan, Product, Reason
@@ -125,15 +126,9 @@ def plan_next_year(*, actor, plan: Plan, year: int | None = None, **overrides) -
     year = year or plan.year + 1
     shift = year - plan.year
 
-    def moved(day: dt.date) -> dt.date:
-        try:
-            return day.replace(year=day.year + shift)
-        except ValueError:
-            return day.replace(year=day.year + shift, day=28)
-
     fields = {f: getattr(plan, f) for f in PLAN_FIELDS}
     for f in ("window_start", "window_end", "cover_start", "cover_end"):
-        fields[f] = moved(fields[f])
+        fields[f] = add_years(fields[f], shift)
     fields["name"] = plan.name.replace(str(plan.year), str(year))
     fields.update(overrides)
     return plan_create(actor=actor, product=plan.product, year=year, **fields)
