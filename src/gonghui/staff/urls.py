@@ -1,8 +1,7 @@
 from django.urls import include, path
 
 from gonghui.members import queue_views, views as member_views
-from gonghui.orgs import views as org_views
-from gonghui.staff import views
+from gonghui.staff import org_views, views
 
 app_name = "staff"
 urlpatterns = [

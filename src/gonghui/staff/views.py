@@ -13,7 +13,10 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from gonghui.core.scope import Perm, is_staff_user
 from gonghui.disputes.selectors import is_dispute_staff
-from gonghui.staff.access import (
+from gonghui.staff.charts import activity_cards, kpi_cards, stats_charts
+from gonghui.stats.activity import period_figures
+from gonghui.stats.selectors import subtree_stats
+from gonghui.workbench.access import (
     can,
     current_org,
     get_org_or_403,
@@ -21,9 +24,6 @@ from gonghui.staff.access import (
     set_current_org,
     staff_required,
 )
-from gonghui.staff.charts import activity_cards, kpi_cards, stats_charts
-from gonghui.stats.activity import period_figures
-from gonghui.stats.selectors import subtree_stats
 
 
 class StaffLoginView(auth_views.LoginView):
