@@ -11,6 +11,7 @@ class MutualAidConfig(AppConfig):
         from gonghui.core import pii
         from gonghui.mutualaid.stats import SOURCE
         from gonghui.stats import activity
+        from gonghui.workbench import menu
 
         activity.register(SOURCE)
         pii.register_fields(self.get_model("SettlementRecord"), pii.Value("id", "id_hash", "id_cipher"))
@@ -18,3 +19,5 @@ class MutualAidConfig(AppConfig):
         # The person a payout and a yearly ledger belong to: the member's or a dependant's ID hash.
         pii.register_fields(self.get_model("Ledger"), pii.Value("id", "person_hash"))
         pii.register_fields(self.get_model("Payout"), pii.Value("id", "person_hash"))
+        menu.register(menu.MenuEntry("aid", _("Mutual aid"), "staff:mutualaid:home", "heart-pulse",
+                                     group="unions", order=60))
