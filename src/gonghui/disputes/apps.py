@@ -11,7 +11,7 @@ class DisputesConfig(AppConfig):
         from gonghui.core import pii
         from gonghui.disputes import selectors, services
         from gonghui.stats import activity
-        from gonghui.workbench import home, menu
+        from gonghui.workbench import home, menu, portal
 
         activity.register(activity.Source(name="disputes", metrics=services.METRICS, recount=services.recount))
         pii.register_fields(self.get_model("Case"), pii.Value("id", "id_hash", "id_cipher"),
@@ -21,3 +21,7 @@ class DisputesConfig(AppConfig):
         menu.register(menu.MenuEntry("disputes", _("Labour disputes"), "staff:disputes:home", "shield-check",
                                      group="unions", order=50, shown=menu.always))
         home.register_landing(home.Landing("disputes", "staff:disputes:home", selectors.is_dispute_staff))
+        portal.register_tile(portal.Tile("legal", _("Legal aid and mediation"), "shield-check", "portal:disputes:list",
+                                         order=60))
+        portal.register_section(portal.Section("disputes", "disputes/portal/_services_section.html",
+                                               lambda user: selectors.case_list(user=user, mine=True), order=10))

@@ -11,7 +11,7 @@ class MutualAidConfig(AppConfig):
         from gonghui.core import pii
         from gonghui.mutualaid.stats import SOURCE
         from gonghui.stats import activity
-        from gonghui.workbench import menu
+        from gonghui.workbench import menu, portal
 
         activity.register(SOURCE)
         pii.register_fields(self.get_model("SettlementRecord"), pii.Value("id", "id_hash", "id_cipher"))
@@ -21,3 +21,13 @@ class MutualAidConfig(AppConfig):
         pii.register_fields(self.get_model("Payout"), pii.Value("id", "person_hash"))
         menu.register(menu.MenuEntry("aid", _("Mutual aid"), "staff:mutualaid:home", "heart-pulse",
                                      group="unions", order=60))
+        portal.register_tile(portal.Tile("mutual_aid", _("Mutual medical aid"), "heart-pulse", "portal:mutualaid:cover",
+                                         order=40))
+        portal.register_section(portal.Section("aid", "mutualaid/portal/_services_section.html", _claims_in_progress,
+                                               order=20))
+
+
+def _claims_in_progress(user):
+    from gonghui.mutualaid.portal_views import claims_in_progress  # the views load with the URLconf
+
+    return claims_in_progress(user=user)
