@@ -11,7 +11,7 @@ class DisputesConfig(AppConfig):
         from gonghui.core import pii
         from gonghui.disputes import selectors, services
         from gonghui.stats import activity
-        from gonghui.workbench import home, menu, portal
+        from gonghui.workbench import home, menu, portal, routes
 
         activity.register(activity.Source(name="disputes", metrics=services.METRICS, recount=services.recount))
         pii.register_fields(self.get_model("Case"), pii.Value("id", "id_hash", "id_cipher"),
@@ -25,3 +25,6 @@ class DisputesConfig(AppConfig):
                                          order=60))
         portal.register_section(portal.Section("disputes", "disputes/portal/_services_section.html",
                                                lambda user: selectors.case_list(user=user, mine=True), order=10))
+        routes.register_staff_urls("disputes/", "gonghui.disputes.staff_urls")
+        routes.register_portal_urls("disputes/", "gonghui.disputes.portal_urls")
+        routes.register_api_router("/disputes", "gonghui.disputes.api:router")

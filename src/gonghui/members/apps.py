@@ -25,7 +25,7 @@ class MembersConfig(AppConfig):
         from django.urls import reverse
 
         from gonghui.members import selectors
-        from gonghui.workbench import menu
+        from gonghui.workbench import menu, routes
 
         def page(name):
             return lambda org: reverse(name, args=[org.code])
@@ -39,3 +39,7 @@ class MembersConfig(AppConfig):
                                      group="unions", order=30, badge=waiting(selectors.join_pending_count)))
         menu.register(menu.MenuEntry("transfers", _("Member transfers"), page("staff:transfers"), "arrow-left-right",
                                      group="unions", order=40, badge=waiting(selectors.transfer_pending_count)))
+        routes.register_staff_urls("", "gonghui.members.staff_urls")
+        routes.register_api_router("/members", "gonghui.members.api:router")
+        routes.register_api_router("/joins", "gonghui.members.requests_api:joins_router")
+        routes.register_api_router("/transfers", "gonghui.members.requests_api:transfers_router")

@@ -11,7 +11,7 @@ class MutualAidConfig(AppConfig):
         from gonghui.core import pii
         from gonghui.mutualaid.stats import SOURCE
         from gonghui.stats import activity
-        from gonghui.workbench import menu, portal
+        from gonghui.workbench import menu, portal, routes
 
         activity.register(SOURCE)
         pii.register_fields(self.get_model("SettlementRecord"), pii.Value("id", "id_hash", "id_cipher"))
@@ -25,6 +25,9 @@ class MutualAidConfig(AppConfig):
                                          order=40))
         portal.register_section(portal.Section("aid", "mutualaid/portal/_services_section.html", _claims_in_progress,
                                                order=20))
+        routes.register_staff_urls("aid/", "gonghui.mutualaid.staff_urls")
+        routes.register_portal_urls("aid/", "gonghui.mutualaid.portal_urls")
+        routes.register_api_router("/aid", "gonghui.mutualaid.api:router")
 
 
 def _claims_in_progress(user):
