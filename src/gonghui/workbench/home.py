@@ -3,8 +3,8 @@
 - ``register_landing(Landing(key, url_name, applies))``: a user who holds no union role but may use
   a module (a mediator of a room) is sent to that module's home instead of a 403.
 - ``register_card(HomeCard(key, template, context, order))``: a card of the current union's home
-  (work waiting, the module's figures); ``context(request, org)`` returns the template's ``card``
-  context, or None to show nothing.
+  (work waiting, the module's figures); ``context(request, org)`` returns the template's context, or
+  None to show nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from django.template.loader import render_to_string
 
 from gonghui.orgs.models import Org
 
@@ -27,7 +29,7 @@ class Landing:
 class HomeCard:
     key: str
     template: str
-    context: Callable[[Any, Org], dict | None]  # (request, current union) → the card's context
+    context: Callable[[Any, Org], dict | None]  # (request, current union) → the template's context
     order: int = 100
 
 
@@ -58,10 +60,10 @@ def unregister_card(key: str) -> None:
 
 
 def cards(request, org: Org) -> list[dict]:
-    """The cards to show on ``org``'s home, in order: {"key", "template", "card"}."""
+    """The cards to show on ``org``'s home, in order, rendered: {"key", "html"}."""
     shown = []
     for card in sorted(_cards.values(), key=lambda c: (c.order, c.key)):
         context = card.context(request, org)
         if context is not None:
-            shown.append({"key": card.key, "template": card.template, "card": context})
+            shown.append({"key": card.key, "html": render_to_string(card.template, context, request=request)})
     return shown
