@@ -16,12 +16,9 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError as Ninj
 
 from gonghui.core.api import BearerAuth, router as auth_router
 from gonghui.core.middleware import ERROR_CODES
-from gonghui.disputes.api import router as disputes_router
-from gonghui.members.api import router as members_router
-from gonghui.members.requests_api import joins_router, transfers_router
-from gonghui.mutualaid.api import router as aid_router
 from gonghui.orgs.api import router as orgs_router
 from gonghui.orgs.selectors import OrgNotFound, OrgOutOfScope
+from gonghui.workbench import routes
 
 logger = logging.getLogger("gonghui.api")
 
@@ -35,11 +32,9 @@ api = NinjaAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/orgs", orgs_router)
-api.add_router("/members", members_router)
-api.add_router("/joins", joins_router)
-api.add_router("/transfers", transfers_router)
-api.add_router("/disputes", disputes_router)
-api.add_router("/aid", aid_router)
+# Then what apps registered (gonghui.workbench.routes), in the order of INSTALLED_APPS.
+for prefix, router in routes.api_routers():
+    api.add_router(prefix, router)
 
 
 def _error(request, detail, code: str, status: int):

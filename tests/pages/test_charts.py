@@ -1,4 +1,4 @@
-"""The one chart spec and KPI change of every module's home (``gonghui.staff.charts``): exact totals
+"""The one chart spec and KPI change of every module's home (``gonghui.workbench.charts``): exact totals
 and shares, money in 万元 rounded once half up, and a change shown as the figures give it."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.core.serializers.json import DjangoJSONEncoder
 
 from gonghui.core.templatetags.gonghui import signed_pct
-from gonghui.staff.charts import change, chart_spec, wan
+from gonghui.workbench.charts import change, chart_spec, wan
 
 
 def test_a_count_chart_has_its_id_total_and_shares():

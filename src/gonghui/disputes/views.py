@@ -64,8 +64,8 @@ from gonghui.disputes.models import (
     StaffKind,
     State,
 )
-from gonghui.staff.access import current_org, get_org_or_403, render_staff, set_current_org
-from gonghui.staff.charts import change, chart_spec, wan
+from gonghui.workbench.access import current_org, get_org_or_403, render_staff, set_current_org
+from gonghui.workbench.charts import change, chart_spec, wan
 
 # The list's sortable columns: query value → ordering.
 SORTS = {

@@ -37,7 +37,7 @@ from gonghui.members.services import (
     transfer_refuse,
     transfer_request,
 )
-from gonghui.staff.access import can, get_org_or_403, render_staff, staff_required
+from gonghui.workbench.access import can, get_org_or_403, render_staff, staff_required
 
 
 def _paged(request, queryset):

@@ -34,7 +34,7 @@ from gonghui.members.import_jobs import (
 )
 from gonghui.members.selectors import member_get, member_list, member_periods, member_timeline
 from gonghui.members.services import member_create, member_reveal_id_number, member_update
-from gonghui.staff.access import can, current_org, get_org_or_403, render_staff, staff_required
+from gonghui.workbench.access import can, current_org, get_org_or_403, render_staff, staff_required
 
 
 def _member_or_404(request, pk: int):

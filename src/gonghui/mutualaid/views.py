@@ -51,8 +51,8 @@ from gonghui.mutualaid.models import (
     SettlementStatus,
 )
 from gonghui.mutualaid.rules import parse_tiers
-from gonghui.staff.access import can, current_org, get_org_or_403, render_staff, staff_required
-from gonghui.staff.charts import chart_spec, wan
+from gonghui.workbench.access import can, current_org, get_org_or_403, render_staff, staff_required
+from gonghui.workbench.charts import chart_spec, wan
 
 RUNNING_FEEDS = (FeedStatus.QUEUED, FeedStatus.RECEIVING, FeedStatus.RECEIVED, FeedStatus.PRICING)
 

@@ -1,6 +1,7 @@
-from django.urls import include, path
+from django.urls import path
 
 from gonghui.portal import joining, views
+from gonghui.workbench import routes
 
 app_name = "portal"
 urlpatterns = [
@@ -13,6 +14,6 @@ urlpatterns = [
     path("logout/", views.MemberLogoutView.as_view(), name="logout"),
     path("services/", views.services, name="services"),
     path("me/", views.me, name="me"),
-    path("disputes/", include("gonghui.disputes.portal_urls")),
-    path("aid/", include("gonghui.mutualaid.portal_urls")),
+    # The member pages that modules registered (gonghui.workbench.routes).
+    *routes.portal_urlpatterns(),
 ]

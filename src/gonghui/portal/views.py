@@ -8,26 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.scope import is_staff_user
-from gonghui.disputes.selectors import case_list
 from gonghui.members.selectors import applications_of, member_of_user
-from gonghui.mutualaid.portal_views import claims_in_progress as aid_claims_of
-
-# The services of the 甬工惠 home grid. Those without a page yet are shown as coming soon, never
-# as links that lead nowhere; each module adds its url name here when it ships.
-SERVICES = [
-    {"key": "card", "label": _("Member card"), "icon": "credit-card-2-front", "url": "portal:me"},
-    {"key": "membership", "label": _("My union"), "icon": "people", "url": "portal:me"},
-    {"key": "join", "label": _("Join the union"), "icon": "person-plus", "url": "portal:join"},
-    {"key": "mutual_aid", "label": _("Mutual medical aid"), "icon": "heart-pulse", "url": "portal:mutualaid:cover"},
-    {"key": "assistance", "label": _("Hardship help"), "icon": "house-heart", "url": None},
-    {"key": "legal", "label": _("Legal aid and mediation"), "icon": "shield-check", "url": "portal:disputes:list"},
-    {"key": "benefits", "label": _("Benefits and activities"), "icon": "gift", "url": None},
-    {"key": "stations", "label": _("Service stations"), "icon": "geo-alt", "url": None},
-    {"key": "voice", "label": _("Raise a matter"), "icon": "chat-dots", "url": None},
-]
+from gonghui.workbench import portal
 
 
 class MemberLoginView(auth_views.LoginView):
@@ -55,16 +39,17 @@ def _context(request, tab: str) -> dict:
 
 
 def home(request):
-    return render(request, "portal/home.html", {**_context(request, "home"), "services": SERVICES})
+    # The services of the 甬工惠 home grid: what the portal and the modules registered.
+    return render(request, "portal/home.html", {**_context(request, "home"), "services": portal.tiles(request.user)})
 
 
 @login_required
 def services(request):
-    """办事: the worker's applications, where each stands and what comes next."""
+    """办事: the worker's applications and the modules' matters, where each stands and what comes next."""
+    sections = portal.sections(request.user)
     return render(request, "portal/services.html",
                   {**_context(request, "services"), "applications": applications_of(user=request.user),
-                   "dispute_cases": case_list(user=request.user, mine=True),
-                   "aid_claims": aid_claims_of(user=request.user)})
+                   "sections": sections, "has_matters": any(s["items"] for s in sections)})
 
 
 @login_required

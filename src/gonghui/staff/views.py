@@ -13,8 +13,11 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from gonghui.core.dates import add_years
 from gonghui.core.scope import Perm, is_staff_user
-from gonghui.disputes.selectors import is_dispute_staff
-from gonghui.staff.access import (
+from gonghui.staff.charts import activity_cards, kpi_cards, stats_charts
+from gonghui.stats.activity import period_figures
+from gonghui.stats.selectors import subtree_stats
+from gonghui.workbench import home as home_parts
+from gonghui.workbench.access import (
     can,
     current_org,
     get_org_or_403,
@@ -22,9 +25,6 @@ from gonghui.staff.access import (
     set_current_org,
     staff_required,
 )
-from gonghui.staff.charts import activity_cards, kpi_cards, stats_charts
-from gonghui.stats.activity import period_figures
-from gonghui.stats.selectors import subtree_stats
 
 
 class StaffLoginView(auth_views.LoginView):
@@ -38,9 +38,11 @@ class StaffLogoutView(auth_views.LogoutView):
 
 def home(request):
     user = request.user
-    if user.is_authenticated and not is_staff_user(user) and is_dispute_staff(user):
-        # Mediators and lawyers of a room hold no union role: their workbench is the room's cases.
-        return redirect("staff:disputes:home")
+    if user.is_authenticated and not is_staff_user(user):
+        # Without a union role, a module may still be theirs (mediators and lawyers: their room's cases).
+        landing = home_parts.landing_for(user)
+        if landing:
+            return redirect(landing)
     return _union_home(request)
 
 
@@ -56,7 +58,7 @@ def _union_home(request):
         stats = subtree_stats(org=org)
         previous = subtree_stats(org=org, on=add_years(timezone.localdate(), -1))
         context.update(kpis=kpi_cards(stats, previous), charts=stats_charts(stats)[:2], stats=stats,
-                       may_manage=can(request, Perm.MANAGE, org.path))
+                       may_manage=can(request, Perm.MANAGE, org.path), home_cards=home_parts.cards(request, org))
     return render_staff(request, "staff/home.html", context, org=org, section="home")
 
 

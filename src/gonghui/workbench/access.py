@@ -17,9 +17,9 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from gonghui.core.scope import Perm, is_staff_user, scope_for
-from gonghui.members.selectors import join_pending_count, transfer_pending_count
 from gonghui.orgs.models import Org
 from gonghui.orgs.selectors import OrgNotFound, OrgOutOfScope, org_ancestors_in_scope, org_get, org_roots
+from gonghui.workbench import menu
 
 SESSION_ORG = "gonghui_staff_org"
 
@@ -73,7 +73,9 @@ def can(request, perm: Perm, org_path: str) -> bool:
 
 def render_staff(request, template: str, context: dict | None = None, *, org: Org | None = None,
                  section: str = "", status: int = 200):
-    """Render a workbench page with its frame: switcher, menu, breadcrumbs of ``org``."""
+    """Render a workbench page with its frame: switcher, menu, breadcrumbs of ``org``.
+
+    ``section`` is the key of the menu entry the page belongs to (``gonghui.workbench.menu``)."""
     current = current_org(request)
     crumb_org = org or current
     frame = {
@@ -82,8 +84,7 @@ def render_staff(request, template: str, context: dict | None = None, *, org: Or
         "nav_section": section,
         "breadcrumbs": org_ancestors_in_scope(user=request.user, org=crumb_org) if crumb_org else [],
         "page_org": org,
+        # The entries apps registered, with their badges: what waits for the current union's subtree.
+        "nav_menu": menu.build(request.user, current, section),
     }
-    if current is not None:  # the menu's badges: what waits for the current union's subtree
-        frame["nav_joins_waiting"] = join_pending_count(user=request.user, org=current)
-        frame["nav_transfers_waiting"] = transfer_pending_count(user=request.user, org=current)
     return render(request, template, {**frame, **(context or {})}, status=status)

@@ -1,4 +1,4 @@
-"""Workbench pages of the union tree: an org with its children, search, add and edit."""
+"""Workbench pages of the union tree: an org with its children, search, add and edit (the shell's own)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from gonghui.members.selectors import member_counts_by_child
 from gonghui.orgs.forms import OrgCreateForm, OrgForm, OrgSearchForm
 from gonghui.orgs.selectors import org_children, org_search
 from gonghui.orgs.services import org_create, org_update
-from gonghui.staff.access import can, get_org_or_403, render_staff, staff_required
 from gonghui.stats.selectors import subtree_stats
+from gonghui.workbench.access import can, get_org_or_403, render_staff, staff_required
 
 
 @staff_required
