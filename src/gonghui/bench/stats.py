@@ -17,7 +17,7 @@ from gonghui.members.models import Member
 from gonghui.orgs.models import Org, OrgKind
 
 
-def _levels() -> list[tuple[str, Org]]:
+def levels() -> list[tuple[str, Org]]:
     city = Org.objects.filter(code="NB").first() or Org.objects.filter(depth=1).first()
     if city is None:
         raise RuntimeError("No unions in the database: run `gonghui demo` first.")
@@ -39,7 +39,7 @@ def run(repeat: int = 50) -> list[Metric]:
     headers = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
     members = Member.objects.count()
     metrics = []
-    for level, org in _levels():
+    for level, org in levels():
         url = f"/api/v1/orgs/{org.code}/stats"
         for _ in range(5):
             assert client.get(url, **headers).status_code == 200
