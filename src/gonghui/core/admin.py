@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from gonghui.core.models import ApiToken, AuditEntry, Role
+from gonghui.core.models import ApiToken, AuditEntry, Role, WorkCalendarDay
 
 User = get_user_model()
 
@@ -32,6 +32,15 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(WorkCalendarDay)
+class WorkCalendarDayAdmin(admin.ModelAdmin):
+    """The holiday schedule of a year the calendar package does not carry yet (``core.workdays``)."""
+
+    list_display = ("day", "is_workday", "note")
+    list_filter = ("is_workday",)
+    date_hierarchy = "day"
 
 
 @admin.register(ApiToken)

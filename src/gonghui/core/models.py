@@ -118,3 +118,21 @@ class SmsCode(models.Model):
         verbose_name = _("SMS code")
         verbose_name_plural = _("SMS codes")
         indexes = [models.Index(fields=["phone_hash", "-created_at"], name="smscode_phone_idx")]
+
+
+class WorkCalendarDay(models.Model):
+    """A day whose status the calendar package does not know, or knows wrongly: the year's holiday
+    schedule (放假) and make-up working weekends (调休) that the State Council publishes each
+    November, entered here until a release of the package carries them (``gonghui.core.workdays``)."""
+
+    day = models.DateField(_("day"), unique=True)
+    is_workday = models.BooleanField(_("working day"))
+    note = models.CharField(_("note"), max_length=60, blank=True, help_text=_("e.g. 春节, 国庆节调休"))
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["day"]
+
+    def __str__(self) -> str:
+        return f"{self.day} {'上班' if self.is_workday else '休息'} {self.note}".strip()
