@@ -61,6 +61,10 @@ INSTALLED_APPS = [
     "gonghui.portal",
     "gonghui.disputes",
     "gonghui.mutualaid",
+    "gonghui.assistance",
+    "gonghui.activities",
+    "gonghui.stations",
+    "gonghui.bargaining",
     "gonghui.demo",
     "gonghui.bench",
 ]
