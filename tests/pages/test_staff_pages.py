@@ -149,7 +149,8 @@ class TestHomeAndStats:
 
         from gonghui.stats import activity
 
-        metrics = {"cases_settled": "count", "amount_recovered": "amount"}
+        metrics = activity.metrics(activity.Metric("cases_settled", "Settled", "settled"),
+                                   activity.Metric("amount_recovered", "Recovered", "recovered", kind="amount"))
         monkeypatch.setattr(activity, "SOURCES", {"t": activity.Source("t", metrics, recount=activity.Deltas)})
 
         deltas = activity.Deltas()

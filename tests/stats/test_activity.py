@@ -10,6 +10,10 @@ from gonghui.stats import activity
 from gonghui.stats.models import Activity, ActivityTotal
 from tests.factories import UserFactory, grant
 
+
+def metrics(*declared):
+    return activity.metrics(*(activity.Metric(key, key, key, kind=kind) for key, kind in declared))
+
 D = dt.date
 
 
@@ -25,7 +29,7 @@ def source(monkeypatch):
             deltas.add(path, day, metric, amount=amount, dim="kind", key="wages")
         return deltas
 
-    src = activity.Source(name="test", metrics={"cases_settled": "count", "amount_recovered": "amount"},
+    src = activity.Source(name="test", metrics=metrics(("cases_settled", "count"), ("amount_recovered", "amount")),
                           recount=recount)
     monkeypatch.setattr(activity, "SOURCES", {"test": src})
     return events, src
@@ -136,7 +140,7 @@ def test_live_figures_need_a_period(tree, source, monkeypatch):
         calls.append((path, start, end))
         return {"people": 7}
 
-    live_source = activity.Source("live", {}, recount=activity.Deltas, live=live, live_metrics={"people": "count"})
+    live_source = activity.Source("live", {}, recount=activity.Deltas, live=live, live_metrics=metrics(("people", "count")))
     monkeypatch.setattr(activity, "SOURCES", {"test": src, "live": live_source})
     assert activity.period_figures(tree.nb.path)["people"] is None  # all time: not counted on the hot path
     assert activity.period_figures(tree.nb.path, D(2020, 1, 1), None)["people"] == 7
@@ -151,8 +155,43 @@ def test_a_total_that_sums_to_zero_is_no_drift(tree, monkeypatch):
         deltas.add(tree.yze.path, D(2020, 2, 1), "cases_settled", n=-1)
         return deltas
 
-    src = activity.Source(name="zero", metrics={"cases_settled": "count"}, recount=recount)
+    src = activity.Source(name="zero", metrics=metrics(("cases_settled", "count")), recount=recount)
     monkeypatch.setattr(activity, "SOURCES", {"zero": src})
     activity.add(recount())
     assert activity.rebuild([src]) == 0
     assert totals_in_step()
+
+
+def test_figures_as_of_a_day_come_from_the_modules_stock(tree, source, monkeypatch):
+    _events, src = source
+    asked = []
+
+    def stock(path, day):
+        asked.append((path, day))
+        return {"stations_open": 3}
+
+    stock_source = activity.Source("stock", {}, recount=activity.Deltas, stock=stock,
+                                   stock_metrics=metrics(("stations_open", "count"), ("open_rate", "rate")))
+    monkeypatch.setattr(activity, "SOURCES", {"test": src, "stock": stock_source})
+    figures = activity.stock_figures(tree.yz.path, D(2024, 6, 1))
+    assert figures == {"stations_open": 3, "open_rate": None}  # a rate the module could not give: unknown, not 0
+    assert asked == [(tree.yz.path, D(2024, 6, 1))]
+
+
+def test_a_metric_key_belongs_to_one_module(monkeypatch):
+    monkeypatch.setattr(activity, "SOURCES", {})
+    activity.register(activity.Source("one", metrics(("visits", "count")), recount=activity.Deltas))
+    with pytest.raises(ValueError, match="visits"):
+        activity.register(activity.Source("two", {}, recount=activity.Deltas, live_metrics=metrics(("visits", "count"))))
+    with pytest.raises(ValueError, match="kind"):
+        activity.Metric("money", "money", "money", kind="float")
+
+
+def test_the_stats_api_describes_every_registered_metric(client):
+    """A module's metric reaches the API's schema by being registered, with its description."""
+    spec = client.get("/api/v1/openapi.json").json()
+    properties = spec["components"]["schemas"]["StatsOut"]["properties"]
+    assert activity.registered(), "the installed modules register metrics"
+    for metric in activity.registered():
+        assert properties[metric.key]["description"] == metric.help
+    assert properties["aid_paid_amount"]["type"] == "string"  # an amount is decimal text, never a float

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
 
 from gonghui.core import audit, uploads
 from gonghui.core.ids import parse_credit_code
@@ -796,13 +796,19 @@ def recount() -> activity.Deltas:
     return deltas
 
 
-METRICS = {
-    "cases_received": "count",
-    "cases_settled": "count",
-    "cases_referred_in": "count",
-    "legal_aid_cases": "count",
-    "amount_recovered": "amount",
-}
+_CASES = pgettext_lazy("unit", "cases")
+METRICS = activity.metrics(
+    activity.Metric("cases_received", gettext_lazy("Dispute cases received"),
+                    "dispute cases received (intake date in the period)", unit=_CASES, icon="inbox"),
+    activity.Metric("cases_settled", gettext_lazy("Dispute cases settled"), "dispute cases settled by an agreement",
+                    unit=_CASES, icon="check2-circle"),
+    activity.Metric("amount_recovered", gettext_lazy("Recovered for workers"), "yuan agreed to workers in settled cases",
+                    kind="amount", icon="cash-coin"),
+    activity.Metric("legal_aid_cases", gettext_lazy("Legal-aid cases"), "legal-aid requests taken on", unit=_CASES, icon="bank"),
+    activity.Metric("cases_referred_in", gettext_lazy("Cases entrusted by courts and arbitration"),
+                    "cases entrusted by courts and arbitration commissions", unit=_CASES, icon="box-arrow-in-down",
+                    card=False),
+)
 
 
 # -------------------------------------------------------------------------------- reminders

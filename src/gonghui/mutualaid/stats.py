@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import ExtractYear, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gonghui.core.paths import subtree_q
 from gonghui.mutualaid.models import Claim, Enrolment, Payout, Plan
@@ -29,13 +30,24 @@ from gonghui.stats.models import Activity
 
 log = logging.getLogger(__name__)
 
-METRICS = {
-    "aid_enrolments": "count",
-    "aid_fees": "amount",
-    "aid_claims": "count",
-    "aid_payouts": "count",
-    "aid_paid_amount": "amount",
-}
+_TIMES = pgettext_lazy("unit", "person-times")
+METRICS = activity.metrics(
+    activity.Metric("aid_enrolments", gettext_lazy("Mutual-aid enrolments"), "mutual-aid enrolments (人次)",
+                    unit=_TIMES, icon="shield-plus"),
+    activity.Metric("aid_payouts", gettext_lazy("Mutual-aid payouts"), "mutual-aid payouts (人次)",
+                    unit=_TIMES, icon="heart-pulse"),
+    activity.Metric("aid_paid_amount", gettext_lazy("Mutual aid paid"), "yuan paid out by mutual aid",
+                    kind="amount", icon="wallet2"),
+    activity.Metric("aid_fees", gettext_lazy("Mutual-aid fees"), "yuan of mutual-aid fees of the enrolments",
+                    kind="amount", icon="cash-stack", card=False),
+    activity.Metric("aid_claims", gettext_lazy("Mutual-aid claims"), "mutual-aid claims filed",
+                    unit=pgettext_lazy("unit", "cases"), icon="file-earmark-medical", card=False),
+)
+LIVE_METRICS = activity.metrics(
+    activity.Metric("aid_paid_members", gettext_lazy("Members helped by mutual aid"),
+                    "distinct members paid by mutual aid in the period (null unless from or to is given)",
+                    unit=pgettext_lazy("unit", "people"), icon="person-heart"),
+)
 
 
 def enrolment_deltas(deltas: Deltas, path: str, day: dt.date, product: str, n: int, fees: Decimal) -> None:
@@ -110,7 +122,7 @@ def per_year(path: str, years: list[int], last: dt.date, metrics: tuple[str, ...
     unknown = set(metrics) - set(METRICS)
     if unknown:
         raise ValueError(f"not mutual-aid metrics: {sorted(unknown)}")
-    figures = {y: {m: ZERO if METRICS[m] == "amount" else 0 for m in metrics} for y in years}
+    figures = {y: {m: ZERO if METRICS[m].kind == "amount" else 0 for m in metrics} for y in years}
     if not years:
         return figures
     rows = (Activity.objects.filter(path=path, metric__in=metrics, dim="", key="",
@@ -119,7 +131,7 @@ def per_year(path: str, years: list[int], last: dt.date, metrics: tuple[str, ...
             .annotate(n=Sum("n"), amount=Sum("amount")).order_by())
     for year, metric, n, amount in rows:
         if year in figures:
-            figures[year][metric] = (amount or ZERO).quantize(ZERO) if METRICS[metric] == "amount" else n
+            figures[year][metric] = (amount or ZERO).quantize(ZERO) if METRICS[metric].kind == "amount" else n
     return figures
 
 
@@ -133,4 +145,4 @@ def live(path: str, start: dt.date | None, end: dt.date | None) -> dict:
 
 
 SOURCE = activity.Source(name="mutualaid", metrics=METRICS, recount=recount, live=live,
-                         live_metrics={"aid_paid_members": "count"})
+                         live_metrics=LIVE_METRICS)

@@ -1,13 +1,16 @@
 import datetime as dt
 from decimal import Decimal
 
+from django.apps import apps
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from pydantic import model_validator
+from pydantic import create_model, model_validator
 from pydantic_core import PydanticCustomError
 
 from gonghui.core.api import ERRORS
 from gonghui.orgs.selectors import org_children, org_get, org_parent_code
-from gonghui.stats.activity import period_figures
+from gonghui.stats import activity
 from gonghui.stats.selectors import subtree_stats
 
 router = Router(tags=["orgs"])
@@ -47,7 +50,7 @@ class StatsQuery(Schema):
         return self
 
 
-class StatsOut(Schema):
+class MembershipStatsOut(Schema):
     orgs: int
     members: int
     new_form_orgs: int
@@ -59,21 +62,30 @@ class StatsOut(Schema):
     on: str
     period_from: dt.date | None = Field(None, alias="from")
     period_to: dt.date | None = Field(None, alias="to")
-    # Activity in the period (all recorded time when from/to are left out); amounts in yuan.
-    cases_received: int = Field(0, description="dispute cases received (intake date in the period)")
-    cases_settled: int = Field(0, description="dispute cases settled by an agreement")
-    cases_referred_in: int = Field(0, description="cases entrusted by courts and arbitration commissions")
-    legal_aid_cases: int = Field(0, description="legal-aid requests taken on")
-    amount_recovered: Decimal = Field(Decimal("0.00"), description="yuan agreed to workers in settled cases")
-    aid_enrolments: int = Field(0, description="mutual-aid enrolments (人次)")
-    aid_payouts: int = Field(0, description="mutual-aid payouts (人次)")
-    aid_paid_amount: Decimal = Field(Decimal("0.00"), description="yuan paid out by mutual aid")
-    aid_paid_members: int | None = Field(
-        None, description="distinct members paid by mutual aid in the period (null unless from or to is given)")
-    aid_fees: Decimal = Field(Decimal("0.00"), description="yuan of mutual-aid fees of the enrolments")
-    aid_claims: int = Field(0, description="mutual-aid claims filed")
     breakdown: dict[str, dict[str, dict[str, dict]]] = Field(
         default_factory=dict, description="metric → dimension → key → {n, amount}")
+
+
+def _stats_schema() -> type[Schema]:
+    """The answer of ``/stats``: the membership figures, then every metric the modules registered
+    (``gonghui.stats.activity``) under its key: counts and amounts in the period (all recorded
+    time when from/to are left out; amounts in yuan), figures as of ``on``."""
+    if not apps.ready:
+        raise ImproperlyConfigured("the stats schema is built from the registered metrics: import the API after setup")
+    fields = {}
+    for metric in activity.registered():
+        live = any(metric.key in source.live_metrics for source in activity.SOURCES.values())
+        if metric.kind == "count":
+            kind, default = (int | None, None) if live else (int, 0)
+        elif metric.kind == "amount":
+            kind, default = Decimal, Decimal("0.00")
+        else:
+            kind, default = Decimal | None, None
+        fields[metric.key] = (kind, Field(default, description=metric.help))
+    return create_model("StatsOut", __base__=MembershipStatsOut, **fields)
+
+
+StatsOut = _stats_schema()
 
 
 def _with_parent(org):
@@ -99,5 +111,6 @@ def org_children_list(request, code: str):
 def org_stats(request, code: str, params: Query[StatsQuery]):
     org = org_get(user=request.user, code=code)
     # Membership is counted as of ``on``; the modules' activity (disputes, mutual aid…) over the period.
-    return {**subtree_stats(org=org, on=params.on), **period_figures(org.path, params.from_, params.to),
-            "from": params.from_, "to": params.to}
+    on = params.on or timezone.localdate()
+    return {**subtree_stats(org=org, on=params.on), **activity.period_figures(org.path, params.from_, params.to),
+            **activity.stock_figures(org.path, on), "from": params.from_, "to": params.to}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _, pgettext
 
 from gonghui.members.models import Category, Sex
+from gonghui.stats import activity
 from gonghui.workbench.charts import change, chart_spec
 
 AGE_BAND_LABELS = {
@@ -38,24 +39,11 @@ def kpi_cards(stats: dict, previous: dict | None = None) -> list[dict]:
 
 
 def activity_cards(figures: dict) -> list[dict]:
-    """The period's work of the modules: disputes and mutual aid, from ``period_figures``."""
-    cases, people = pgettext("unit", "cases"), pgettext("unit", "people")
-    times = pgettext("unit", "person-times")
-
-    def card(key, label, unit, icon, *, wan=False):
-        return {"key": key, "label": label, "value": figures.get(key, 0), "unit": unit, "icon": icon,
-                "change": None, "wan": wan}
-
-    return [
-        card("cases_received", _("Dispute cases received"), cases, "inbox"),
-        card("cases_settled", _("Dispute cases settled"), cases, "check2-circle"),
-        card("amount_recovered", _("Recovered for workers"), "", "cash-coin", wan=True),
-        card("legal_aid_cases", _("Legal-aid cases"), cases, "bank"),
-        card("aid_enrolments", _("Mutual-aid enrolments"), times, "shield-plus"),
-        card("aid_payouts", _("Mutual-aid payouts"), times, "heart-pulse"),
-        card("aid_paid_amount", _("Mutual aid paid"), "", "wallet2", wan=True),
-        card("aid_paid_members", _("Members helped by mutual aid"), people, "person-heart"),
-    ]
+    """The modules' work in the period and their figures as of the day, one card per metric a
+    module registered with ``card`` set (``gonghui.stats.activity``), in the order declared."""
+    return [{"key": m.key, "label": m.label, "value": figures.get(m.key, m.zero), "unit": m.unit, "icon": m.icon,
+             "change": None, "wan": m.kind == "amount", "rate": m.kind == "rate"}
+            for m in activity.registered() if m.card]
 
 
 def stats_charts(stats: dict) -> list[dict]:

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from gonghui.core.dates import add_years
 from gonghui.core.scope import Perm, is_staff_user
 from gonghui.staff.charts import activity_cards, kpi_cards, stats_charts
-from gonghui.stats.activity import period_figures
+from gonghui.stats.activity import period_figures, stock_figures
 from gonghui.stats.selectors import subtree_stats
 from gonghui.workbench import home as home_parts
 from gonghui.workbench.access import (
@@ -99,7 +99,7 @@ def stats(request):
     context = {"org": org, "form": form, "start": start, "end": end}
     if org is not None:
         figures = subtree_stats(org=org, on=on)
-        work = period_figures(org.path, start, end)
+        work = {**period_figures(org.path, start, end), **stock_figures(org.path, on or timezone.localdate())}
         context.update(stats=figures, kpis=kpi_cards(figures), charts=stats_charts(figures),
                        work_kpis=activity_cards(work))
     return render_staff(request, "staff/stats.html", context, org=org, section="stats")

@@ -135,37 +135,90 @@ def add_totals_of(cursor, table: str, where: str = "", params: list | None = Non
         f"amount = {totals}.amount + excluded.amount", params)
 
 
+KINDS = ("count", "amount", "rate")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One figure a module counts, declared once: the API prints it under ``key`` and describes it
+    with ``help`` (English, for the OpenAPI file); the workbench shows it as a card with ``label``,
+    ``unit`` and ``icon`` when ``card`` is set.
+
+    ``kind``: "count" (an integer), "amount" (yuan, a Decimal with two places; cards show 万元) or
+    "rate" (a percentage, a Decimal with one place, None when its base is zero)."""
+
+    key: str
+    label: object  # a lazy translation
+    help: str
+    kind: str = "count"
+    unit: object = ""  # a lazy translation (pgettext_lazy("unit", …)); none for amounts and rates
+    icon: str = "bar-chart"
+    card: bool = True
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"metric {self.key}: kind must be one of {KINDS}, not {self.kind!r}")
+
+    @property
+    def zero(self):
+        return {"count": 0, "amount": ZERO, "rate": None}[self.kind]
+
+
+def metrics(*declared: Metric) -> dict[str, Metric]:
+    """A module's metrics by key (the order is the order of its cards)."""
+    by_key = {m.key: m for m in declared}
+    if len(by_key) != len(declared):
+        raise ValueError("a metric key is declared twice")
+    return by_key
+
+
 @dataclass(frozen=True)
 class Source:
     """One module's metrics.
 
-    ``metrics``: name → "count" (an integer) or "amount" (yuan, a Decimal); the API prints each
-    total under its name. ``recount`` returns the module's per-union deltas from its own tables.
-    ``live`` adds figures that per-day rows cannot give: ``live(path, start, end) -> {name: value}``,
-    asked only when the period has at least one bound (the figures are None otherwise).
+    ``metrics``: activity in a period, summed from the per-day rows that the module writes with
+    its events; ``recount`` returns the module's per-union deltas from its own tables.
+    ``live`` adds period figures that per-day rows cannot give: ``live(path, start, end) ->
+    {key: value}``, asked only when the period has at least one bound (the figures are None
+    otherwise). ``stock`` gives figures as of a day (stations open, contracts in force):
+    ``stock(path, day) -> {key: value}``, counted from the module's own tables.
     """
 
     name: str
-    metrics: dict[str, str]
+    metrics: dict[str, Metric]
     recount: Callable[[], Deltas]
     live: Callable[[str, dt.date | None, dt.date | None], dict] | None = None
-    live_metrics: dict[str, str] = field(default_factory=dict)
+    live_metrics: dict[str, Metric] = field(default_factory=dict)
+    stock: Callable[[str, dt.date], dict] | None = None
+    stock_metrics: dict[str, Metric] = field(default_factory=dict)
+
+    def all_metrics(self) -> list[Metric]:
+        return [*self.metrics.values(), *self.live_metrics.values(), *self.stock_metrics.values()]
 
 
 SOURCES: dict[str, Source] = {}
 
 
 def register(source: Source) -> None:
-    """Declare a module's metrics; call from its AppConfig.ready()."""
+    """Declare a module's metrics; call from its AppConfig.ready(). A key is the module's own:
+    two modules declaring the same key is a programming error, caught at start-up."""
+    taken = {m.key: other.name for other in SOURCES.values() if other.name != source.name
+             for m in other.all_metrics()}
+    clash = [m.key for m in source.all_metrics() if m.key in taken]
+    if clash:
+        raise ValueError(f"metrics {clash} of {source.name} are already declared by {taken[clash[0]]}")
     SOURCES[source.name] = source
 
 
+def registered() -> list[Metric]:
+    """Every registered metric, module by module in the order the apps are installed."""
+    return [m for source in SOURCES.values() for m in source.all_metrics()]
+
+
 def metric_kinds() -> dict[str, str]:
-    kinds: dict[str, str] = {}
-    for source in SOURCES.values():
-        kinds.update(source.metrics)
-        kinds.update(source.live_metrics)
-    return kinds
+    """The kind of each period metric (summed from per-day rows, or live)."""
+    return {m.key: m.kind for source in SOURCES.values()
+            for m in (*source.metrics.values(), *source.live_metrics.values())}
 
 
 def period_rows(path: str, start: dt.date | None, end: dt.date | None):
@@ -192,7 +245,7 @@ def period_figures(path: str, start: dt.date | None = None, end: dt.date | None 
     A period left open on one side runs from the first or to the last recorded day.
     """
     kinds = metric_kinds()
-    figures: dict = {name: (ZERO if kind == "amount" else 0) for name, kind in kinds.items()}
+    figures: dict = {m.key: m.zero for source in SOURCES.values() for m in source.metrics.values()}
     breakdown: dict[str, dict[str, dict[str, dict]]] = {}
     for metric, dim, key, n, amount in period_rows(path, start, end):
         if metric not in kinds:
@@ -213,6 +266,16 @@ def period_figures(path: str, start: dt.date | None = None, end: dt.date | None 
         else:
             figures.update(source.live(path, start, end))
     figures["breakdown"] = breakdown
+    return figures
+
+
+def stock_figures(path: str, day: dt.date) -> dict:
+    """Every module's figures as of ``day`` for the subtree rooted at ``path``."""
+    figures: dict = {}
+    for source in SOURCES.values():
+        if source.stock is not None:
+            figures.update({m.key: m.zero for m in source.stock_metrics.values()})
+            figures.update(source.stock(path, day))
     return figures
 
 
