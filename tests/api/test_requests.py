@@ -99,12 +99,22 @@ def test_transfers_in_and_out(api_as, yz_cadre, bl_cadre, tree):
     created = yz.post("/api/v1/transfers", {"org": "YZE", "id_number": ID, "note": "新入职"})
     assert created.status_code == 201, created.content
     body = created.json()
-    assert (body["from_org"], body["to_org"], body["member_name"], body["may_decide"]) == (None, "YZE", "周师傅", True)
+    # 北仑 has not agreed: 鄞州 learns no name from the ID number it typed, and cannot approve yet.
+    assert (body["from_org"], body["to_org"], body["may_decide"], body["released"]) == (None, "YZE", False, False)
+    assert "周" not in body["member_name"]
+    refused = assert_json_error(yz.post(f"/api/v1/transfers/{body['id']}/approve", {}), 422, "invalid")
+    assert "not agreed" in refused["detail"][0]
     outgoing = bl.get("/api/v1/transfers", org="BL", direction="out").json()
     assert outgoing["count"] == 1 and outgoing["results"][0]["from_org"] == "BLE"
-    assert outgoing["results"][0]["may_decide"] is False
+    assert outgoing["results"][0]["member_name"] == "周师傅"
+    assert (outgoing["results"][0]["may_decide"], outgoing["results"][0]["may_release"]) == (False, True)
     assert bl.get("/api/v1/transfers", org="BL").json()["count"] == 0
     assert_json_error(bl.post(f"/api/v1/transfers/{body['id']}/approve", {}), 403, "forbidden")
+    assert_json_error(yz.post(f"/api/v1/transfers/{body['id']}/release", {}), 403, "forbidden")
+    released = bl.post(f"/api/v1/transfers/{body['id']}/release", {}).json()
+    assert (released["released"], released["may_release"]) == (True, False)
+    shown = yz.get(f"/api/v1/transfers/{body['id']}").json()
+    assert (shown["member_name"], shown["may_decide"]) == ("周师傅", True)
     approved = yz.post(f"/api/v1/transfers/{body['id']}/approve", {}).json()
     assert approved["status"] == "approved"
     person.refresh_from_db()
@@ -160,3 +170,14 @@ def test_queues_take_a_fixed_number_of_queries(api_as, nb_cadre, tree, rider_uni
     # … and the caller's roles once more, for the right to decide (manage)
     assert _queries(client, "/api/v1/transfers", org="NB", direction="in") == 6
     assert _queries(client, "/api/v1/transfers", org="BL", direction="out") == 6
+
+
+def test_the_sending_union_objects_through_the_api(api_as, yz_cadre, bl_cadre, tree):
+    person = make_member(tree.ble, name="吴师傅", id_number=ID)
+    yz, bl = api_as(yz_cadre), api_as(bl_cadre)
+    transfer = yz.post("/api/v1/transfers", {"org": "YZE", "id_number": ID}).json()
+    assert_json_error(bl.post(f"/api/v1/transfers/{transfer['id']}/object", {"reason": ""}), 422, "invalid")
+    objected = bl.post(f"/api/v1/transfers/{transfer['id']}/object", {"reason": "合同未到期"}).json()
+    assert (objected["status"], objected["reason"]) == ("refused", "合同未到期")
+    person.refresh_from_db()
+    assert person.org == tree.ble

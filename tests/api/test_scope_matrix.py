@@ -23,7 +23,9 @@ from gonghui.members.services import (
     member_reveal_id_number,
     member_update,
     transfer_approve,
+    transfer_object,
     transfer_refuse,
+    transfer_release,
     transfer_request,
 )
 from gonghui.orgs.models import Org
@@ -76,6 +78,7 @@ class World:
     joins: dict = field(default_factory=dict)  # district code → a waiting application to that union
     transfers: dict = field(default_factory=dict)  # district code → a waiting re-joining into that union
     ids: dict = field(default_factory=dict)  # district code → the plain ID number of its member
+    outgoing: dict = field(default_factory=dict)  # district code → a transfer out, awaiting its consent
 
 
 @pytest.fixture
@@ -97,6 +100,11 @@ def world(tree, yz_cadre, bl_cadre, nb_cadre, yz_viewer, worker):
         back = make_member(org, name="回来了", id_number=(number := valid_id_number()))
         member_leave(actor=system_user(), member=back, reason="离职")
         w.transfers[district] = transfer_request(actor=system_user(), org=org, id_number=number)
+        # A member of the district asked for by a cadre of the other one: waiting for this district.
+        other = w.orgs["BL" if district == "YZ" else "YZ"]
+        asked = make_member(org, name="被商调", id_number=(number := valid_id_number()))
+        w.outgoing[district] = Transfer.objects.create(member=asked, from_org=org, from_path=org.path,
+                                                       to_org=other, to_path=other.path, source="manual")
     return w
 
 
@@ -148,7 +156,7 @@ def test_lists_hold_only_rows_of_the_callers_subtree(world, api_as, user):
         assert world.members[district].name in names
     if user == "nb":
         names = {m["name"] for m in client.get("/api/v1/members", org="NB").json()["results"]}
-        assert names == {"王鄞州", "王北仑", "李师傅"}
+        assert names == {"王鄞州", "王北仑", "李师傅", "被商调"}
         children = {o["code"] for o in client.get("/api/v1/orgs/NB/children").json()}
         assert children == {"YZ", "BL"}
 
@@ -230,6 +238,14 @@ def _refuse_transfer(actor, w, d):
     transfer_refuse(actor=actor, transfer=w.transfers[d], reason="不符合条件")
 
 
+def _release_transfer(actor, w, d):
+    transfer_release(actor=actor, transfer=w.outgoing[d])
+
+
+def _object_to_transfer(actor, w, d):
+    transfer_object(actor=actor, transfer=w.outgoing[d], reason="合同未到期")
+
+
 WRITES = [
     Write("org_create", _create_org),
     Write("org_update", _update_org),
@@ -242,6 +258,8 @@ WRITES = [
     Write("transfer_request", _request_transfer),
     Write("transfer_approve", _approve_transfer),
     Write("transfer_refuse", _refuse_transfer),
+    Write("transfer_release", _release_transfer),
+    Write("transfer_object", _object_to_transfer),
 ]
 
 

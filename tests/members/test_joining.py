@@ -17,7 +17,7 @@ from gonghui.members.services import (
     transfer_approve,
 )
 from gonghui.stats import tallies
-from tests.factories import UserFactory, make_member, make_org, system_user, valid_id_number, verified_account
+from tests.factories import UserFactory, grant, make_member, make_org, system_user, valid_id_number, verified_account
 
 ID = valid_id_number(7001, birth=dt.date(1992, 4, 5))
 
@@ -156,8 +156,10 @@ def test_cadres_decide_only_in_their_subtree(applicant, rider_union, bl_cadre, y
 
 
 def test_someone_already_registered_elsewhere_gets_a_transfer_request(applicant, rider_union, tree, yz_cadre):
-    elsewhere = make_member(tree.ble, name="赵骑手", id_number=ID, employer="北仑港")
+    # The mobile the worker verified is the member's own: they speak for themself, no union is asked.
+    elsewhere = make_member(tree.ble, name="赵骑手", id_number=ID, employer="北仑港", phone="13911112222")
     result = apply(applicant, rider_union)
+    assert result.released_at is not None
     assert isinstance(result, Transfer)
     assert (result.source, result.to_org, result.from_org, result.requested_by) == (
         TransferSource.JOIN, rider_union, tree.ble, applicant)
@@ -205,3 +207,22 @@ def test_an_approval_of_someone_entered_meanwhile_is_refused_and_changes_nothing
         join_approve(actor=yz_cadre, application=application)
     application.refresh_from_db()
     assert application.status == JoinStatus.PENDING and Member.objects.count() == 1
+
+
+def test_an_id_number_typed_from_another_mobile_waits_for_the_members_union(applicant, rider_union, tree, yz_cadre):
+    """Typing someone's ID number is no way to take them over: the member's union is asked first,
+    and the account is linked only once the transfer is agreed and approved."""
+    from gonghui.members.services import transfer_release
+
+    elsewhere = make_member(tree.ble, name="赵骑手", id_number=ID, phone="13800001111")
+    result = apply(applicant, rider_union)
+    assert result.released_at is None
+    with pytest.raises(ValidationError):
+        transfer_approve(actor=yz_cadre, transfer=result)
+    elsewhere.refresh_from_db()
+    assert elsewhere.org == tree.ble and elsewhere.user is None
+    bl_cadre = UserFactory()
+    grant(bl_cadre, tree.bl)
+    transfer_approve(actor=yz_cadre, transfer=transfer_release(actor=bl_cadre, transfer=result))
+    elsewhere.refresh_from_db()
+    assert elsewhere.org == rider_union

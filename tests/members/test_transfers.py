@@ -15,14 +15,21 @@ from gonghui.members.services import (
     member_update,
     transfer_approve,
     transfer_cancel,
+    transfer_object,
     transfer_refuse,
+    transfer_release,
     transfer_request,
 )
 from gonghui.orgs.models import Org
 from gonghui.stats import tallies
-from tests.factories import UserFactory, grant, make_member, make_org, system_user, valid_id_number
+from tests.factories import UserFactory, grant, make_cadre, make_member, make_org, system_user, valid_id_number
 
 ID = valid_id_number(7101, birth=dt.date(1985, 8, 8))
+
+
+def agreed(transfer):
+    """The sending union (a cadre of 北仑) agrees to let its member go."""
+    return transfer_release(actor=make_cadre(Org.objects.get(code="BL")), transfer=transfer)
 
 
 @pytest.fixture
@@ -39,7 +46,11 @@ def test_a_cadre_asks_for_a_member_of_another_union_by_id_number(bl_person, tree
 
 
 def test_the_request_does_not_name_the_union_outside_the_cadres_subtree(bl_person, tree, yz_cadre):
-    transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+    transfer = transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+    (row,) = transfer_queue(user=yz_cadre, org=tree.yz, direction="in")
+    transfer_sides(user=yz_cadre, transfers=[row])
+    assert not row.from_visible and not row.may_decide  # 北仑 has not agreed yet
+    agreed(transfer)
     (row,) = transfer_queue(user=yz_cadre, org=tree.yz, direction="in")
     transfer_sides(user=yz_cadre, transfers=[row])
     assert row.may_decide and not row.from_visible
@@ -73,7 +84,7 @@ def test_only_a_cadre_of_the_receiving_union_asks(bl_person, tree, bl_cadre, yz_
 
 
 def test_approval_moves_the_member_keeps_the_history_and_the_tallies(bl_person, tree, yz_cadre):
-    transfer = transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+    transfer = agreed(transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID))
     before = (tallies.read(tree.bl.path)["all"][""], tallies.read(tree.yz.path)["all"].get("", 0))
     transfer_approve(actor=yz_cadre, transfer=transfer)
     bl_person.refresh_from_db()
@@ -132,7 +143,7 @@ def test_refusal_and_withdrawal_leave_the_member_where_they_are(bl_person, tree,
 
 
 def test_only_a_waiting_transfer_is_decided(bl_person, tree, yz_cadre):
-    transfer = transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+    transfer = agreed(transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID))
     transfer_approve(actor=yz_cadre, transfer=transfer)
     for decide in (lambda: transfer_approve(actor=yz_cadre, transfer=transfer),
                    lambda: transfer_refuse(actor=yz_cadre, transfer=transfer, reason="x"),
@@ -144,7 +155,7 @@ def test_only_a_waiting_transfer_is_decided(bl_person, tree, yz_cadre):
 
 
 def test_a_second_move_on_the_same_day_leaves_no_empty_period(bl_person, tree, yz_cadre, nb_cadre):
-    transfer_approve(actor=yz_cadre, transfer=transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID))
+    transfer_approve(actor=yz_cadre, transfer=agreed(transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)))
     transfer_approve(actor=nb_cadre, transfer=transfer_request(actor=nb_cadre, org=tree.ble, id_number=ID))
     bl_person.refresh_from_db()
     assert bl_person.org == tree.ble and bl_person.periods.count() == 1
@@ -201,7 +212,7 @@ def test_coming_back_through_a_transfer_reactivates_in_the_new_union(bl_person, 
 
 
 def test_the_timeline_lists_the_current_period_then_the_past(bl_person, tree, yz_cadre, nb_cadre):
-    transfer_approve(actor=yz_cadre, transfer=transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID))
+    transfer_approve(actor=yz_cadre, transfer=agreed(transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)))
     bl_person.refresh_from_db()
     periods = member_periods(user=nb_cadre, member=bl_person)
     assert [(p["org"].code, p["current"]) for p in periods] == [("YZE", True), ("BLE", False)]
@@ -209,7 +220,7 @@ def test_the_timeline_lists_the_current_period_then_the_past(bl_person, tree, yz
 
 
 def test_the_joining_date_cannot_move_past_the_first_period(bl_person, tree, yz_cadre):
-    transfer_approve(actor=yz_cadre, transfer=transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID))
+    transfer_approve(actor=yz_cadre, transfer=agreed(transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)))
     bl_person.refresh_from_db()
     with pytest.raises(ValidationError) as error:
         member_update(actor=yz_cadre, member=bl_person, joined_on=dt.date(2019, 1, 1))
@@ -217,7 +228,61 @@ def test_the_joining_date_cannot_move_past_the_first_period(bl_person, tree, yz_
 
 
 def test_every_write_keeps_the_audit_chain(bl_person, tree, yz_cadre, bl_cadre):
-    transfer_approve(actor=yz_cadre, transfer=transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID))
+    transfer_approve(actor=yz_cadre, transfer=agreed(transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)))
     bl_person.refresh_from_db()
     member_leave(actor=yz_cadre, member=bl_person, reason="离职")
     assert list(audit.verify()) == []
+
+
+# --- the sending union's consent (转出) -----------------------------------------------------------
+
+def test_a_member_of_another_district_moves_only_once_their_union_agrees(bl_person, tree, yz_cadre, bl_cadre):
+    transfer = transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+    with pytest.raises(ValidationError) as error:
+        transfer_approve(actor=yz_cadre, transfer=transfer)
+    assert error.value.code == "not_released"
+    bl_person.refresh_from_db()
+    assert bl_person.org_id == tree.ble.pk  # nothing moved
+    (out,) = transfer_queue(user=bl_cadre, org=tree.bl, direction="out")
+    transfer_sides(user=bl_cadre, transfers=[out])
+    assert out.may_release and out.person_name == "钱师傅"
+    with pytest.raises(PermissionDenied):
+        transfer_release(actor=yz_cadre, transfer=transfer)  # the asking side cannot agree for the sender
+    transfer_release(actor=bl_cadre, transfer=transfer)
+    transfer_approve(actor=yz_cadre, transfer=transfer)
+    bl_person.refresh_from_db()
+    assert bl_person.org_id == tree.yze.pk
+    assert AuditEntry.objects.filter(action="transfer.release").count() == 1
+
+
+def test_the_receiving_side_learns_no_name_before_the_sender_agrees(bl_person, tree, yz_cadre):
+    transfer = transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+    row = transfer_get(user=yz_cadre, pk=transfer.pk)
+    transfer_sides(user=yz_cadre, transfers=[row])
+    assert "钱" not in str(row.person_name) and not row.person_visible
+    agreed(transfer)
+    row = transfer_get(user=yz_cadre, pk=transfer.pk)
+    transfer_sides(user=yz_cadre, transfers=[row])
+    assert row.person_name == "钱师傅"
+
+
+def test_the_sending_union_may_object_and_the_member_stays(bl_person, tree, yz_cadre, bl_cadre):
+    transfer = transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+    with pytest.raises(ValidationError):
+        transfer_object(actor=bl_cadre, transfer=transfer, reason="  ")  # a reason is needed
+    transfer_object(actor=bl_cadre, transfer=transfer, reason="劳动合同未到期")
+    transfer.refresh_from_db()
+    assert (transfer.status, transfer.reason, transfer.released_at) == (TransferStatus.REFUSED, "劳动合同未到期", None)
+    with pytest.raises(ValidationError):
+        transfer_approve(actor=yz_cadre, transfer=transfer)
+    bl_person.refresh_from_db()
+    assert bl_person.org_id == tree.ble.pk
+
+
+def test_a_cadre_over_both_unions_needs_no_separate_consent(bl_person, tree, nb_cadre):
+    transfer = transfer_request(actor=nb_cadre, org=tree.yze, id_number=ID)
+    assert transfer.released_at is not None
+    transfer_approve(actor=nb_cadre, transfer=transfer)
+    bl_person.refresh_from_db()
+    assert bl_person.org_id == tree.yze.pk
+

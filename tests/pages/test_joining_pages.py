@@ -8,8 +8,8 @@ import pytest
 from gonghui.core.models import AccountPhone
 from gonghui.core.sms import LocmemSender
 from gonghui.members.models import JoinApplication, JoinStatus, Member, MemberStatus, Transfer, TransferStatus
-from gonghui.members.services import join_apply, transfer_request
-from tests.factories import UserFactory, grant, make_member, make_org, valid_id_number, verified_account
+from gonghui.members.services import join_apply, transfer_release, transfer_request
+from tests.factories import UserFactory, grant, make_cadre, make_member, make_org, valid_id_number, verified_account
 
 PHONE = "13955556666"
 ID = valid_id_number(7401, birth=dt.date(1993, 9, 9))
@@ -220,7 +220,12 @@ class TestTransferPages:
         transfer = Transfer.objects.get()
         assert response.status_code == 302 and response["Location"] == f"/staff/transfers/{transfer.pk}/"
         html = client.get(f"/staff/transfers/{transfer.pk}/").content.decode()
-        assert "冯师傅" in html and tree.ble.name not in html and "另一工会" in html
+        # 北仑 is asked first: until it agrees, 鄞州 sees neither the union nor the person's name.
+        assert "冯师傅" not in html and tree.ble.name not in html and "另一工会" in html
+        assert 'data-testid="awaiting-release"' in html and 'data-testid="approve"' not in html
+        transfer_release(actor=make_cadre(tree.bl), transfer=transfer)
+        html = client.get(f"/staff/transfers/{transfer.pk}/").content.decode()
+        assert "冯师傅" in html and 'data-testid="approve"' in html
         html = client.get("/staff/orgs/YZ/transfers/").content.decode()
         assert "冯师傅" in html and "待决定" in html
 
@@ -235,11 +240,25 @@ class TestTransferPages:
         html = client.get("/staff/orgs/BL/transfers/?direction=out").content.decode()
         assert "冯师傅" in html and tree.ble.name in html
         detail = client.get(f"/staff/transfers/{transfer.pk}/").content.decode()
-        assert 'data-testid="approve"' not in detail
+        assert 'data-testid="approve"' not in detail and 'data-testid="release"' in detail
         assert client.post(f"/staff/transfers/{transfer.pk}/approve/").status_code == 403
+        client.post(f"/staff/transfers/{transfer.pk}/release/")
+        transfer.refresh_from_db()
+        assert transfer.released_at is not None and transfer.status == TransferStatus.PENDING
+        assert 'data-testid="release"' not in client.get(f"/staff/transfers/{transfer.pk}/").content.decode()
+
+    def test_the_sending_union_objects_on_the_page(self, client, yz_cadre, bl_cadre, person, tree):
+        transfer = transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+        client.force_login(bl_cadre)
+        response = client.post(f"/staff/transfers/{transfer.pk}/object/", {"reason": ""})
+        assert response.status_code == 422 and "请填写原因" in response.content.decode()
+        client.post(f"/staff/transfers/{transfer.pk}/object/", {"reason": "合同未到期"})
+        transfer.refresh_from_db()
+        assert (transfer.status, transfer.reason) == (TransferStatus.REFUSED, "合同未到期")
 
     def test_approval_moves_the_member_and_the_timeline_shows_the_periods(self, client, yz_cadre, person, tree):
-        transfer = transfer_request(actor=yz_cadre, org=tree.yze, id_number=ID)
+        transfer = transfer_release(actor=make_cadre(tree.bl), transfer=transfer_request(actor=yz_cadre, org=tree.yze,
+                                                                                         id_number=ID))
         client.force_login(yz_cadre)
         client.post(f"/staff/transfers/{transfer.pk}/approve/")
         transfer.refresh_from_db()

@@ -243,7 +243,7 @@ def _transfer(people: _People, nb: Org, source: str, target: str, *, sent: dt.da
                                phone_masked=member.phone_masked, key_id=member.pii_key_id, verified=sent)
     transfer = Transfer.objects.create(
         member=member, from_org_id=member.org_id, to_org=to_org, from_path=member.org_path, to_path=to_org.path,
-        source=TransferSource.JOIN, note=employer, requested_by=requester,
+        source=TransferSource.JOIN, note=employer, requested_by=requester, released_at=sent,
         changes={"name": member.name, "employer": employer, "category": category, "is_new_form": bool(category)},
     )
     Transfer.objects.filter(pk=transfer.pk).update(requested_at=sent)

@@ -22,12 +22,13 @@ from typing import IO
 
 from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit, pg
 from gonghui.core.scope import Perm, require, scope_for
-from gonghui.members.models import Category
+from gonghui.members.models import Category, MemberStatus, Transfer, TransferSource, TransferStatus
 from gonghui.members.roster import ErrorLog, OrgRef, RowError, RowValidator, ValidRow, read_rows
 from gonghui.members.services import card_number_for
 from gonghui.orgs.models import Org
@@ -592,6 +593,18 @@ def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:
         [result.filename[:200], actor.pk, now],
     )
     result.transfers = cursor.rowcount
+    if result.transfers:
+        _release_what_the_importer_speaks_for(actor, now)
     cursor.execute(f"SELECT x.line {movers} ORDER BY x.line LIMIT {MAX_LISTED_TRANSFERS}")
     result.transfer_lines = [r[0] for r in cursor.fetchall()]
     cursor.execute(f"DROP TABLE IF EXISTS {MATCHES}")
+
+
+def _release_what_the_importer_speaks_for(actor, now) -> None:
+    """The import's transfers of people whose union the importing cadre also manages, or who had
+    left, need no separate consent (``services.speaks_for_sender``); the others wait for it."""
+    (Transfer.objects.filter(source=TransferSource.IMPORT, requested_by=actor, requested_at=now,
+                             status=TransferStatus.PENDING,
+                             released_at__isnull=True)
+     .filter(scope_for(actor, Perm.MANAGE).q("from_path") | ~Q(member__status=MemberStatus.ACTIVE))
+     .update(released_at=now, released_by=actor))

@@ -170,6 +170,12 @@ class Transfer(models.Model):
                                    related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    # The sending union's consent (转出): given when it is asked, or at once when whoever asks speaks
+    # for it (a cadre over both unions, the worker themself, a re-joining after leaving). Until then
+    # the receiving union cannot approve and is not shown the person's name (docs/decisions.md).
+    released_at = models.DateTimeField(_("released by the sending union"), null=True, blank=True)
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
     # What an online applicant told about their new job (employer, category, is_new_form), applied to
     # the member record when the receiving union approves. No personal identifiers.
     changes = models.JSONField(default=dict, blank=True, db_default={})

@@ -34,7 +34,9 @@ from gonghui.members.services import (
     member_leave,
     transfer_approve,
     transfer_cancel,
+    transfer_object,
     transfer_refuse,
+    transfer_release,
     transfer_request,
 )
 from gonghui.workbench.access import can, get_org_or_403, render_staff, staff_required
@@ -140,8 +142,12 @@ def transfer_new(request, code: str):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("The transfer request was recorded; approve it here when the person "
-                                        "has started with you."))
+            if transfer.released_at is None:
+                messages.success(request, _("The transfer request was recorded and the union the person is in was "
+                                            "told; once it agrees you can approve it here."))
+            else:
+                messages.success(request, _("The transfer request was recorded; approve it here when the person "
+                                            "has started with you."))
             return redirect("staff:transfer", pk=transfer.pk)
     return render_staff(request, "staff/transfers/new.html", {"org": org, "form": form}, org=org,
                         section="transfers")
@@ -158,7 +164,7 @@ def _transfer_or_404(request, pk: int):
 def _render_transfer(request, transfer, refuse_form=None, status=200):
     pending = transfer.status == TransferStatus.PENDING
     context = {"transfer": transfer, "refuse_form": refuse_form or ReasonForm(),
-               "may_decide": pending and transfer.may_decide,
+               "may_decide": pending and transfer.may_decide, "may_release": transfer.may_release,
                "may_cancel": pending and transfer.requested_by_id == request.user.pk}
     org = transfer.to_org if can(request, Perm.READ, transfer.to_path) else transfer.from_org
     return render_staff(request, "staff/transfers/detail.html", context, org=org, section="transfers",
@@ -181,6 +187,16 @@ def transfer_decide(request, pk: int, decision: str):
         act, done = (lambda: transfer_refuse(actor=request.user, transfer=transfer,
                                              reason=form.cleaned_data["reason"]),
                      _("The transfer was refused."))
+    elif decision == "object":
+        form = ReasonForm(request.POST)
+        if not form.is_valid():
+            return _render_transfer(request, transfer, refuse_form=form, status=422)
+        act, done = (lambda: transfer_object(actor=request.user, transfer=transfer,
+                                             reason=form.cleaned_data["reason"]),
+                     _("You objected; the member stays in your union."))
+    elif decision == "release":
+        act, done = (lambda: transfer_release(actor=request.user, transfer=transfer),
+                     _("You agreed; the receiving union can now approve the transfer."))
     elif decision == "approve":
         act, done = (lambda: transfer_approve(actor=request.user, transfer=transfer),
                      _("%(name)s now belongs to %(org)s.") % {"name": transfer.member.name,

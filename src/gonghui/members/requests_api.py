@@ -34,7 +34,9 @@ from gonghui.members.services import (
     join_refuse,
     transfer_approve,
     transfer_cancel,
+    transfer_object,
     transfer_refuse,
+    transfer_release,
     transfer_request,
 )
 from gonghui.orgs.selectors import org_get
@@ -201,7 +203,8 @@ class TransferOut(Schema):
     id: int
     status: str
     source: str
-    member_name: str
+    member_name: str = Field(..., description="the person's name; to the receiving side only once the sending "
+                                              "union has agreed (until then a placeholder)")
     id_number: str
     from_org: str | None = Field(None, description="the sending union; null when outside the caller's subtree")
     from_org_name: str | None = None
@@ -211,11 +214,17 @@ class TransferOut(Schema):
     reason: str
     requested_at: dt.datetime
     decided_at: dt.datetime | None
+    released: bool = Field(False, description="the sending union has agreed (转出)")
     may_decide: bool = Field(False, description="the caller may approve or refuse it")
+    may_release: bool = Field(False, description="the caller speaks for the sending union: may agree or object")
 
     @staticmethod
     def resolve_member_name(obj):
-        return obj.member.name
+        return str(obj.person_name)
+
+    @staticmethod
+    def resolve_released(obj):
+        return obj.released_at is not None
 
     @staticmethod
     def resolve_id_number(obj):
@@ -299,6 +308,20 @@ def transfer_approve_endpoint(request, transfer_id: int):
                        summary="Refuse (receiving union), with a reason")
 def transfer_refuse_endpoint(request, transfer_id: int, payload: RefusalIn):
     transfer_refuse(actor=request.user, transfer=_transfer_or_404(request, transfer_id), reason=payload.reason)
+    return _shown(request, transfer_id)
+
+
+@transfers_router.post("/{int:transfer_id}/release", response={200: TransferOut, **ERRORS},
+                       summary="Agree to let the member go (the sending union); the receiving union may then approve")
+def transfer_release_endpoint(request, transfer_id: int):
+    transfer_release(actor=request.user, transfer=_transfer_or_404(request, transfer_id))
+    return _shown(request, transfer_id)
+
+
+@transfers_router.post("/{int:transfer_id}/object", response={200: TransferOut, **ERRORS},
+                       summary="Object, with a reason (the sending union): the request is refused, the member stays")
+def transfer_object_endpoint(request, transfer_id: int, payload: RefusalIn):
+    transfer_object(actor=request.user, transfer=_transfer_or_404(request, transfer_id), reason=payload.reason)
     return _shown(request, transfer_id)
 
 

@@ -7,6 +7,7 @@ import re
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Substr
+from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.models import AuditEntry
@@ -224,7 +225,13 @@ def transfer_queue(*, user, org: Org, direction: str = "in",
 
 
 def transfer_pending_count(*, user, org: Org) -> int:
-    return transfer_queue(user=user, org=org, direction="in").count()
+    """The transfers waiting for this user's unions, in one query: incoming ones they may decide
+    now, and outgoing ones they are asked to agree to."""
+    read, manage = scope_for(user, Perm.READ), scope_for(user, Perm.MANAGE)
+    incoming = read.q("to_path") & subtree_q(org.path, "to_path") & (Q(released_at__isnull=False)
+                                                                      | manage.q("from_path"))
+    outgoing = manage.q("from_path") & subtree_q(org.path, "from_path") & Q(released_at__isnull=True)
+    return Transfer.objects.filter(incoming | outgoing, status=TransferStatus.PENDING).count()
 
 
 def transfer_get(*, user, pk: int) -> Transfer | None:
@@ -237,12 +244,27 @@ def transfer_get(*, user, pk: int) -> Transfer | None:
 
 
 def transfer_sides(*, user, transfers) -> None:
-    """Mark what the user may see of each transfer: ``from_visible`` (the sending union's name) and
-    ``may_decide`` (a cadre of the receiving union)."""
+    """Mark what the user may see and do of each transfer:
+
+    - ``from_visible``: the sending union's name (it lies in the user's subtree);
+    - ``person_visible`` and ``person_name``: the person's name, shown to the receiving side only
+      once the sending union has agreed (an ID number typed in is no way to learn a name);
+    - ``may_release``: a cadre of the sending union, while its consent is awaited (agree or object);
+    - ``may_decide``: a cadre of the receiving union, once the sending union agreed or when the
+      cadre manages it too.
+    """
     read, manage = scope_for(user, Perm.READ), scope_for(user, Perm.MANAGE)
     for transfer in transfers:
+        pending, released = transfer.status == TransferStatus.PENDING, transfer.released_at is not None
         transfer.from_visible = read.covers(transfer.from_path)
-        transfer.may_decide = manage.covers(transfer.to_path)
+        transfer.person_visible = (transfer.from_visible or released or transfer.status == TransferStatus.APPROVED
+                                   or transfer.member.status != MemberStatus.ACTIVE)
+        transfer.person_name = transfer.member.name if transfer.person_visible else _("(shown once the sending union "
+                                                                                      "agrees)")
+        transfer.may_release = pending and not released and manage.covers(transfer.from_path)
+        transfer.may_decide = manage.covers(transfer.to_path) and (released or manage.covers(transfer.from_path))
+        transfer.awaits_release = pending and not released
+        transfer.may_refuse = pending and manage.covers(transfer.to_path)  # the receiving side needn't wait to say no
 
 
 def join_target_get(*, code: str) -> Org | None:

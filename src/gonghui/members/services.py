@@ -340,21 +340,32 @@ def member_leave(*, actor, member: Member, on: dt.date | None = None, reason: st
     return member
 
 
+def speaks_for_sender(actor, member: Member, *, by_the_worker: bool = False) -> bool:
+    """Whether a transfer asked by ``actor`` needs no separate consent of the union the member is
+    in: a cadre who may manage both unions, the worker themself (their verified mobile is the
+    member's), or a person who has left (no union to ask)."""
+    if member.status != MemberStatus.ACTIVE or by_the_worker:
+        return True
+    return bool(actor and actor.is_authenticated) and scope_for(actor, Perm.MANAGE).covers(member.org_path)
+
+
 def _transfer_create(*, actor, member: Member, to_org: Org, source: str, note: str = "",
-                     changes: dict | None = None) -> Transfer:
+                     changes: dict | None = None, by_the_worker: bool = False) -> Transfer:
     if Transfer.objects.filter(member=member, status=TransferStatus.PENDING).exists():
         raise ValidationError(_("A transfer of this person is already waiting for a decision."),
                               code="transfer_pending")
+    released = speaks_for_sender(actor, member, by_the_worker=by_the_worker)
     try:
         with transaction.atomic():
             transfer = Transfer.objects.create(
                 member=member, from_org_id=member.org_id, to_org=to_org, from_path=member.org_path,
                 to_path=to_org.path, source=source, note=" ".join((note or "").split())[:200],
                 requested_by=actor, changes=changes or {},
+                released_at=timezone.now() if released else None, released_by=actor if released else None,
             )
             audit.record(actor=actor, action="transfer.request", obj=transfer, org_path=to_org.path,
                          data={"member": member.pk, "to": to_org.code, "source": source,
-                               "rejoining": member.status != MemberStatus.ACTIVE})
+                               "rejoining": member.status != MemberStatus.ACTIVE, "released": released})
     except IntegrityError:
         raise ValidationError(_("A transfer of this person is already waiting for a decision."),
                               code="transfer_pending") from None
@@ -382,13 +393,53 @@ def transfer_request(*, actor, org: Org, id_number: str, note: str = "") -> Tran
     return _transfer_create(actor=actor, member=member, to_org=org, source=TransferSource.MANUAL, note=note)
 
 
+def transfer_release(*, actor, transfer: Transfer) -> Transfer:
+    """The sending union agrees to let its member go (转出); the receiving union may then approve."""
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        require(actor, Perm.MANAGE, transfer.from_path)
+        _require_pending(transfer.status)
+        if transfer.released_at is not None:
+            raise ValidationError(_("The sending union has already agreed to this transfer."), code="released")
+        transfer.released_at, transfer.released_by = timezone.now(), actor
+        transfer.save(update_fields=["released_at", "released_by"])
+        audit.record(actor=actor, action="transfer.release", obj=transfer, org_path=transfer.from_path,
+                     data={"member": transfer.member_id})
+    return transfer
+
+
+def transfer_object(*, actor, transfer: Transfer, reason: str) -> Transfer:
+    """The sending union objects, with a reason: the request is refused and the member stays."""
+    reason = _clean_reason(reason, required=True)
+    with transaction.atomic():
+        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+        require(actor, Perm.MANAGE, transfer.from_path)
+        _require_pending(transfer.status)
+        if transfer.released_at is not None:
+            raise ValidationError(_("The sending union has already agreed to this transfer."), code="released")
+        _decide(transfer, actor=actor, status=TransferStatus.REFUSED, reason=reason)
+        audit.record(actor=actor, action="transfer.object", obj=transfer, org_path=transfer.from_path,
+                     data={"member": transfer.member_id, "reason": reason})
+    return transfer
+
+
 def transfer_approve(*, actor, transfer: Transfer) -> Transfer:
-    """The receiving union agrees: the member moves (or comes back) from today, history kept."""
+    """The receiving union agrees: the member moves (or comes back) from today, history kept.
+
+    A member of another union moves only once that union has agreed (``transfer_release``); a
+    cadre who may manage both unions agrees for both by approving."""
     with transaction.atomic():
         transfer = Transfer.objects.select_for_update().select_related("to_org").get(pk=transfer.pk)
         require(actor, Perm.MANAGE, transfer.to_path)
         _require_pending(transfer.status)
         member = Member.objects.select_for_update().select_related("org").get(pk=transfer.member_id)
+        if transfer.released_at is None:
+            if not speaks_for_sender(actor, member):
+                raise ValidationError(_("The union the person is in has not agreed to the transfer yet; it was "
+                                        "told and can agree or object in its outgoing transfers."),
+                                      code="not_released")
+            transfer.released_at, transfer.released_by = timezone.now(), actor
+            transfer.save(update_fields=["released_at", "released_by"])
         if member.status == MemberStatus.ACTIVE and member.org_id == transfer.to_org_id:
             raise ValidationError(_("This person is already a member of this union; refuse the request instead."),
                                   code="already_here")
@@ -468,8 +519,10 @@ def join_apply(*, applicant, org: Org, name: str, id_number: str, employer: str,
                                                           code="already_member")})
         changes = {"name": profile["name"], "employer": employer, "category": profile["category"],
                    "is_new_form": profile["is_new_form"]}
+        # The worker speaks for themself when the mobile they verified is the member's own.
         return _transfer_create(actor=applicant, member=existing, to_org=org, source=TransferSource.JOIN,
-                                note=employer, changes=changes)
+                                note=employer, changes=changes,
+                                by_the_worker=bool(existing.phone_hash) and existing.phone_hash == phone.phone_hash)
     pending = _("An application with this ID number is already waiting for a decision.")
     if JoinApplication.objects.filter(id_hash=ident.hash, status=JoinStatus.PENDING).exists():
         raise ValidationError({"id_number": ValidationError(pending, code="join_pending")})

@@ -31,5 +31,7 @@ urlpatterns = [
     path("transfers/<int:pk>/", queue_views.transfer_detail, name="transfer"),
     path("transfers/<int:pk>/approve/", queue_views.transfer_decide, {"decision": "approve"}, name="transfer_approve"),
     path("transfers/<int:pk>/refuse/", queue_views.transfer_decide, {"decision": "refuse"}, name="transfer_refuse"),
+    path("transfers/<int:pk>/release/", queue_views.transfer_decide, {"decision": "release"}, name="transfer_release"),
+    path("transfers/<int:pk>/object/", queue_views.transfer_decide, {"decision": "object"}, name="transfer_object"),
     path("transfers/<int:pk>/cancel/", queue_views.transfer_decide, {"decision": "cancel"}, name="transfer_cancel"),
 ]
