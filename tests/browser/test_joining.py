@@ -121,7 +121,7 @@ def test_a_worker_joins_a_cadre_approves_and_the_worker_sees_the_card(
     assert page.problems == [] and staff.problems == []
 
 
-def test_a_transfer_asked_by_one_union_and_approved_by_it_while_the_other_follows(
+def test_a_transfer_asked_by_one_union_agreed_by_the_other_and_approved(
         staff_page, browser, live_server, city, shot):
     from tests.browser.conftest import STAFF_VIEWPORT, _page
 
@@ -133,9 +133,12 @@ def test_a_transfer_asked_by_one_union_and_approved_by_it_while_the_other_follow
     page.get_by_label("会员身份证号").fill(ID)
     page.get_by_label("备注").fill("2026年3月起在本单位工作")
     page.get_by_role("button", name="登记申请").click()
-    expect(page.get_by_test_id("transfer-status")).to_have_text("待接收工会办理")
+    expect(page.get_by_test_id("transfer-status")).to_have_text("待转出工会同意")
     expect(page.locator("main")).to_contain_text("另一工会")  # the sending union is not named to YZ
     assert "北仑港务有限公司工会" not in page.locator("main").inner_text()
+    assert "郑师傅" not in page.locator("main").inner_text()  # nor the person, before 北仑 agrees
+    expect(page.get_by_test_id("awaiting-release")).to_be_visible()
+    expect(page.get_by_test_id("approve")).to_have_count(0)
     shot(page, "staff-transfer-requested")
 
     sending = _page(browser, viewport=STAFF_VIEWPORT)
@@ -147,7 +150,11 @@ def test_a_transfer_asked_by_one_union_and_approved_by_it_while_the_other_follow
         expect(sending.locator("tbody")).to_contain_text("北仑港务有限公司工会")
         shot(sending, "staff-transfers-outgoing")
         sending.get_by_test_id("transfer-row").click()
-        expect(sending.get_by_test_id("approve")).to_have_count(0)  # read-only for the sending union
+        expect(sending.get_by_test_id("approve")).to_have_count(0)  # the receiving union approves
+        shot(sending, "staff-transfer-to-agree")
+        sending.get_by_test_id("release").click()  # 北仑 lets its member go
+        expect(sending.get_by_test_id("transfer-release")).to_contain_text("已同意")
+        expect(sending.get_by_test_id("release")).to_have_count(0)
         assert sending.problems == []
     finally:
         sending.context.close()
@@ -156,6 +163,7 @@ def test_a_transfer_asked_by_one_union_and_approved_by_it_while_the_other_follow
     expect(page.get_by_test_id("transfers-waiting")).to_have_text(re.compile("^1"))
     shot(page, "staff-transfers-incoming")
     page.get_by_test_id("transfer-row").click()
+    expect(page.get_by_test_id("transfer-person")).to_contain_text("郑师傅")
     page.get_by_test_id("approve").click()
     expect(page.get_by_test_id("transfer-status")).to_have_text("已同意")
     person.refresh_from_db()
