@@ -13,6 +13,7 @@ from gonghui.core.models import Role
 from gonghui.members.models import Member
 from gonghui.members.services import member_create
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.tallies import org_tally_delta
 from gonghui.stats import tallies
 
 User = get_user_model()
@@ -49,7 +50,7 @@ def make_org(parent: Org | None = None, *, code: str | None = None, name: str | 
         org = Org.objects.add_root(fields)
     else:
         org = Org.objects.add_child(Org.objects.get(pk=parent.pk), fields)
-    tallies.apply(tallies.org_tally_delta(org, +1))  # as orgs.services.org_create counts it
+    tallies.apply(org_tally_delta(org, +1))  # as orgs.services.org_create counts it
     return org
 
 

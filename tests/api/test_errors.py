@@ -90,7 +90,7 @@ def test_an_unexpected_error_is_a_json_500_that_leaks_nothing(nb, tree, monkeypa
     def boom(**kwargs):
         raise RuntimeError(f"secret detail {ID} /work/main/src")
 
-    monkeypatch.setattr("gonghui.orgs.api.subtree_stats", boom)
+    monkeypatch.setattr("gonghui.members.stats_api.subtree_stats", boom)
     response = nb.get("/api/v1/orgs/NB/stats")
     assert_json_error(response, 500, "server_error")
     assert "secret" not in response.content.decode() and ID not in response.content.decode()
@@ -100,7 +100,7 @@ def test_an_unexpected_error_is_a_json_500_that_leaks_nothing(nb, tree, monkeypa
 
 def test_an_unexpected_error_is_json_in_debug_too(nb, tree, monkeypatch, settings):
     settings.DEBUG = True
-    monkeypatch.setattr("gonghui.orgs.api.subtree_stats", lambda **kw: 1 / 0)
+    monkeypatch.setattr("gonghui.members.stats_api.subtree_stats", lambda **kw: 1 / 0)
     response = nb.get("/api/v1/orgs/NB/stats")
     assert_json_error(response, 500, "server_error")
     assert "ZeroDivisionError" not in response.content.decode()

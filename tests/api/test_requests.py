@@ -103,7 +103,7 @@ def test_transfers_in_and_out(api_as, yz_cadre, bl_cadre, tree):
     assert (body["from_org"], body["to_org"], body["may_decide"], body["released"]) == (None, "YZE", False, False)
     assert "周" not in body["member_name"]
     refused = assert_json_error(yz.post(f"/api/v1/transfers/{body['id']}/approve", {}), 422, "invalid")
-    assert "not agreed" in refused["detail"][0]
+    assert "尚未同意" in refused["detail"][0]
     outgoing = bl.get("/api/v1/transfers", org="BL", direction="out").json()
     assert outgoing["count"] == 1 and outgoing["results"][0]["from_org"] == "BLE"
     assert outgoing["results"][0]["member_name"] == "周师傅"

@@ -17,10 +17,10 @@ from gonghui.core.scope import Perm, scope_for
 from gonghui.demo import bulk
 from gonghui.demo.calibration import SEED_FIGURES, scaled
 from gonghui.demo.services import ACTION, demo_load
+from gonghui.members.figures import subtree_stats
 from gonghui.members.models import Category, Member, MemberStatus
 from gonghui.members.services import card_number_for
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.stats.selectors import subtree_stats
 from tests.demo.conftest import PASSWORD, TEST_SCALE
 from tests.factories import make_org
 

@@ -11,11 +11,11 @@ from gonghui.core.models import AccountPhone, AuditEntry
 from gonghui.demo.calibration import SEED_FIGURES, scaled
 from gonghui.demo.services import demo_load
 from gonghui.members.demo import USERNAME_PREFIX
+from gonghui.members.figures import subtree_stats
 from gonghui.members.models import JoinApplication, JoinStatus, Member, Transfer, TransferStatus
 from gonghui.members.selectors import join_queue, transfer_queue
 from gonghui.members.services import join_approve, transfer_approve
 from gonghui.orgs.models import Org, OrgKind
-from gonghui.stats.selectors import subtree_stats
 from tests.demo.conftest import PASSWORD, TEST_SCALE
 
 User = get_user_model()

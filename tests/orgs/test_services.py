@@ -117,8 +117,8 @@ def test_a_bad_update_changes_nothing(tree, yz_cadre):
 
 
 def test_todays_union_counts_follow_creation_and_a_change_of_form(tree, yz_cadre):
+    from gonghui.members.figures import subtree_stats
     from gonghui.stats import tallies
-    from gonghui.stats.selectors import subtree_stats
 
     def counts(org):
         stats = subtree_stats(org=org)

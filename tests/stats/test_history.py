@@ -6,10 +6,10 @@ from contextlib import contextmanager
 import pytest
 from django.utils import timezone
 
+from gonghui.members.figures import subtree_stats
 from gonghui.members.selectors import members_on
 from gonghui.members.services import member_leave, transfer_approve, transfer_request
 from gonghui.stats import tallies
-from gonghui.stats.selectors import subtree_stats
 from tests.factories import make_member, system_user, valid_id_number
 
 

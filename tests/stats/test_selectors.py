@@ -6,10 +6,10 @@ import pytest
 from django.utils import timezone
 
 from gonghui.core.ids import make_id_number
+from gonghui.members.figures import AGE_BANDS, subtree_stats
 from gonghui.members.models import Member, MemberStatus
 from gonghui.orgs.models import OrgKind
 from gonghui.stats import tallies
-from gonghui.stats.selectors import AGE_BANDS, subtree_stats
 from tests.factories import make_member, make_org
 
 ON = dt.date(2024, 6, 30)

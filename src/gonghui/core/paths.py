@@ -8,6 +8,17 @@ index on ``path`` (SQLite cannot use an index for ``LIKE 'p%'``), and because pa
 from django.db.models import Q
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+STEP = 4  # characters per level (treebeard's ``steplen`` of the union tree)
+
+
+def ancestors(path: str) -> list[str]:
+    """The paths of the node at ``path`` and of every node above it, the root first."""
+    return [path[:i] for i in range(STEP, len(path) + 1, STEP)]
+
+
+def parent_path(path: str) -> str:
+    """The path of the node above (empty for a root)."""
+    return path[:-STEP]
 
 
 def upper_bound(path: str) -> str | None:

@@ -9,7 +9,10 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from gonghui.core import cleanup, pii
-        from gonghui.members import cleanup as stale
+        from gonghui.members import cleanup as stale, dimensions
+        from gonghui.stats import tallies
+
+        tallies.register_recount(dimensions.RECOUNT)
 
         for model in (self.get_model("Member"), self.get_model("JoinApplication")):
             pii.register_fields(model, pii.Value("id", "id_hash", "id_cipher"),
@@ -40,6 +43,7 @@ class MembersConfig(AppConfig):
         menu.register(menu.MenuEntry("transfers", _("Member transfers"), page("staff:transfers"), "arrow-left-right",
                                      group="unions", order=40, badge=waiting(selectors.transfer_pending_count)))
         routes.register_staff_urls("", "gonghui.members.staff_urls")
+        routes.register_api_router("/orgs", "gonghui.members.stats_api:router")  # /orgs/{code}/stats
         routes.register_api_router("/members", "gonghui.members.api:router")
         routes.register_api_router("/joins", "gonghui.members.requests_api:joins_router")
         routes.register_api_router("/transfers", "gonghui.members.requests_api:transfers_router")

@@ -27,8 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit, pg
+from gonghui.core.paths import ancestors
 from gonghui.core.scope import Perm, require, scope_for
-from gonghui.members.models import Category, MemberStatus, Transfer, TransferSource, TransferStatus
+from gonghui.members import dimensions
+from gonghui.members.models import MemberStatus, Transfer, TransferSource, TransferStatus
 from gonghui.members.roster import ErrorLog, OrgRef, RowError, RowValidator, ValidRow, read_rows
 from gonghui.members.services import card_number_for
 from gonghui.orgs.models import Org
@@ -348,28 +350,22 @@ class _TallyCounter:
         self.unions: dict[str, array] = {}
 
     def count(self, rows: list[ValidRow], sign: int) -> None:
-        unions, slots, categories = self.unions, _TALLY_SLOTS, _CATEGORY_SLOT
+        unions, size, slots_of = self.unions, len(dimensions.SLOTS), dimensions.slots_of
         for r in rows:
             counts = unions.get(r.org.path)
             if counts is None:
-                counts = unions[r.org.path] = array("i", bytes(4 * len(slots)))
-            counts[0] += sign
-            if r.is_new_form:
-                counts[1] += sign
-            counts[2 if r.sex == "M" else 3] += sign
-            if r.category:
-                counts[categories[r.category]] += sign
-            counts[_BIRTH_SLOT + r.birth_date.year - _YEAR0] += sign
-            counts[_JOINED_SLOT + r.joined_on.year - _YEAR0] += sign
+                counts = unions[r.org.path] = array("i", bytes(4 * size))
+            for i in slots_of(r):
+                counts[i] += sign
 
     def rows(self):
         """(path, dim, key, n) of every union touched and all their ancestors, rolled up (each key
         once: a union that is also above another union touched is merged into its total)."""
-        slots = _TALLY_SLOTS
+        slots = dimensions.SLOTS
         above: dict[str, array] = {}
         for path, counts in self.unions.items():
             used = [(i, n) for i, n in enumerate(counts) if n]
-            for ancestor in tallies.ancestors(path)[:-1]:
+            for ancestor in ancestors(path)[:-1]:
                 total = above.get(ancestor)
                 if total is None:
                     total = above[ancestor] = array("i", bytes(4 * len(slots)))
@@ -386,17 +382,6 @@ class _TallyCounter:
             yield from ((path, *slots[i], n) for i, n in enumerate(total) if n)
 
 
-# The slots of a union's counts: (dim, key) of each. Birth and joining years from 1900 to 2099.
-_YEAR0 = 1900
-_TALLY_SLOTS: tuple[tuple[str, str], ...] = (
-    ("all", ""), ("new_form", ""), ("sex", "M"), ("sex", "F"),
-    *(("category", c) for c in Category.values),
-    *(("birth_year", str(y)) for y in range(_YEAR0, 2100)),
-    *(("joined_year", str(y)) for y in range(_YEAR0, 2100)),
-)
-_CATEGORY_SLOT = {key: i for i, (dim, key) in enumerate(_TALLY_SLOTS) if dim == "category"}
-_BIRTH_SLOT = _TALLY_SLOTS.index(("birth_year", str(_YEAR0)))
-_JOINED_SLOT = _TALLY_SLOTS.index(("joined_year", str(_YEAR0)))
 
 
 def _id_hash(row: ValidRow) -> str:
@@ -540,24 +525,10 @@ def _report_duplicates(cursor, result: ImportResult) -> None:
         )
 
 
-def _year(column: str) -> str:
-    """The year of a date column, as text (the tallies' key)."""
-    if connection.vendor == "postgresql":
-        return f"CAST(CAST(EXTRACT(YEAR FROM {column}) AS integer) AS text)"
-    return f"CAST(CAST(strftime('%Y', {column}) AS integer) AS text)"  # no params: % is literal
-
-
 def _inserted_tallies() -> str:
     """A query of the tally deltas (path, dim, key, n) of the rows this import inserted (staged rows
     marked ``inserted``)."""
-    inserted = f"FROM {STAGE} s WHERE s.inserted"
-    return " UNION ALL ".join(
-        f"SELECT s.org_path, '{dim}', {key}, COUNT(*) {inserted} {where} GROUP BY s.org_path{by}"
-        for dim, key, where, by in (
-            ("all", "''", "", ""), ("new_form", "''", "AND s.is_new_form", ""),
-            ("category", "s.category", "AND s.category <> ''", ", s.category"), ("sex", "s.sex", "", ", s.sex"),
-            ("birth_year", _year("s.birth_date"), "", ", 3"), ("joined_year", _year("s.joined_on"), "", ", 3"),
-        ))
+    return dimensions.deltas_sql(STAGE, "s.inserted")
 
 
 def _write(cursor, actor, result: ImportResult, stager: _Stager) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import Substr
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit
 from gonghui.core.models import AuditEntry
-from gonghui.core.paths import subtree_q, upper_bound
+from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, scope_for
 from gonghui.members.models import (
     JoinApplication,
@@ -24,6 +23,7 @@ from gonghui.members.models import (
     TransferStatus,
 )
 from gonghui.orgs.models import FEDERATION_KINDS, Org, OrgKind
+from gonghui.stats import tallies
 
 MAX_ID = 2**63 - 1
 
@@ -111,27 +111,11 @@ def member_of_user(*, user) -> Member | None:
 
 
 def member_counts_by_child(*, user, children: list[Org]) -> dict[int, int]:
-    """Current members in each child's subtree, for siblings listed in path order: one grouped query.
-
-    The children of one page are consecutive in path order, so their subtrees form one index range
-    on ``member.org_path``; grouping by the path prefix of the children's depth splits it.
-    """
-    if not children:
-        return {}
-    prefix_len = len(children[0].path)
-    span = Q(org_path__gte=children[0].path)
-    upper = upper_bound(children[-1].path)
-    if upper is not None:
-        span &= Q(org_path__lt=upper)
-    rows = (
-        Member.objects.filter(scope_for(user, Perm.READ).q("org_path"), span, status=MemberStatus.ACTIVE)
-        .annotate(prefix=Substr("org_path", 1, prefix_len))
-        .values("prefix")
-        .annotate(n=Count("*"))
-        .order_by()
-    )
-    by_prefix = {row["prefix"]: row["n"] for row in rows}
-    return {child.pk: by_prefix.get(child.path, 0) for child in children}
+    """Current members in each child's subtree, from the subtree tallies (one query, however large
+    the subtrees). The children come from ``org_children``, within the user's reach."""
+    read = scope_for(user, Perm.READ)
+    counts = tallies.read_each([child.path for child in children if read.covers(child.path)], "all")
+    return {child.pk: counts.get(child.path, 0) for child in children}
 
 
 def member_timeline(*, user, member: Member, limit: int = 50):

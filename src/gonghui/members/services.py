@@ -17,6 +17,7 @@ from gonghui.core import audit, pii
 from gonghui.core.ids import luhn_check_digit, mask_phone, parse_id_number, parse_phone
 from gonghui.core.models import AccountPhone
 from gonghui.core.scope import Perm, require, scope_for
+from gonghui.members.dimensions import member_tally_delta
 from gonghui.members.models import (
     Category,
     JoinApplication,
@@ -126,7 +127,7 @@ def member_create(*, actor, org: Org, name: str, id_number: str, phone: str = ""
             )
             member.card_number = card_number_for(member.pk)
             member.save(update_fields=["card_number"])
-            tallies.apply(tallies.member_tally_delta(member, +1))
+            tallies.apply(member_tally_delta(member, +1))
             audit.record(actor=actor, action="member.create", obj=member, org_path=org.path,
                          data={"org": org.code, "id_masked": ident.masked, "card_number": member.card_number})
     except IntegrityError:
@@ -182,12 +183,12 @@ def member_update(*, actor, member: Member, id_number: str | None = None, phone:
                 raise ValidationError({"joined_on": _(
                     "The joining date must be on or before %(day)s, the start of the member's first period in a union.")
                     % {"day": first.isoformat()}})
-            counted_before = tallies.member_tally_delta(member, -1) if member.status == MemberStatus.ACTIVE else None
+            counted_before = member_tally_delta(member, -1) if member.status == MemberStatus.ACTIVE else None
             for key, value in changes.items():
                 setattr(member, key, value)
             member.save()
             if counted_before is not None:
-                tallies.apply(tallies.combine(counted_before, tallies.member_tally_delta(member, +1)))
+                tallies.apply(tallies.combine(counted_before, member_tally_delta(member, +1)))
             audit.record(actor=actor, action="member.update", obj=member, org_path=member.org_path,
                          data={"changes": diff})
     except IntegrityError:
@@ -291,7 +292,7 @@ def _move(member: Member, *, to_org: Org, on: dt.date, changes: dict) -> bool:
     counted, +1 where and as they are now.
     """
     rejoined = member.status != MemberStatus.ACTIVE
-    before = tallies.member_tally_delta(member, -1) if not rejoined else tallies.combine()
+    before = member_tally_delta(member, -1) if not rejoined else tallies.combine()
     if rejoined:
         _end_current_period(member, until=member.left_on or on, ended_by=PeriodEnd.LEFT)
     else:
@@ -302,7 +303,7 @@ def _move(member: Member, *, to_org: Org, on: dt.date, changes: dict) -> bool:
     for key, value in _profile_from_changes(changes).items():
         setattr(member, key, value)
     member.save()
-    tallies.apply(tallies.combine(before, tallies.member_tally_delta(member, +1)))
+    tallies.apply(tallies.combine(before, member_tally_delta(member, +1)))
     return rejoined
 
 
@@ -331,7 +332,7 @@ def member_leave(*, actor, member: Member, on: dt.date | None = None, reason: st
         if on < member.period_start:
             raise ValidationError({"on": _("The leaving date cannot be before %(day)s, when the member came to "
                                            "this union.") % {"day": member.period_start.isoformat()}})
-        counted = tallies.member_tally_delta(member, -1)
+        counted = member_tally_delta(member, -1)
         member.status, member.left_on, member.left_reason = MemberStatus.LEFT, on, reason
         member.save(update_fields=["status", "left_on", "left_reason", "updated_at"])
         tallies.apply(counted)

@@ -2,6 +2,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 from treebeard.mp_tree import MP_Node
 
+from gonghui.core import paths
+
 
 class OrgKind(models.TextChoices):
     CITY = "city", _("City federation of trade unions")
@@ -20,7 +22,7 @@ FEDERATION_KINDS = (OrgKind.CITY, OrgKind.DISTRICT, OrgKind.TOWNSHIP)
 class Org(MP_Node):
     """A trade-union organisation, a node of the union tree (materialised path)."""
 
-    steplen = 4
+    steplen = paths.STEP
     node_order_by: list[str] = []
 
     code = models.CharField(_("union code"), max_length=32, unique=True)

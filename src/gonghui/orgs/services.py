@@ -12,6 +12,7 @@ from gonghui.core import audit
 from gonghui.core.ids import parse_credit_code
 from gonghui.core.scope import Perm, require
 from gonghui.orgs.models import Org, OrgKind
+from gonghui.orgs.tallies import org_tally_delta
 from gonghui.stats import tallies
 
 EDITABLE_FIELDS = ("name", "kind", "is_new_form", "credit_code", "star_rating")
@@ -67,7 +68,7 @@ def org_create(*, actor, parent: Org, code: str, name: str, kind: str, is_new_fo
                 raise taken
             parent = Org.objects.select_for_update().get(pk=parent.pk)  # children get consecutive paths
             org = Org.objects.add_child(parent, dict(code=code, **fields))
-            tallies.apply(tallies.org_tally_delta(org, +1))
+            tallies.apply(org_tally_delta(org, +1))
             audit.record(actor=actor, action="org.create", obj=org, org_path=org.path,
                          data={"code": code, "parent": parent.code, "kind": fields["kind"]})
     except IntegrityError:
@@ -87,12 +88,12 @@ def org_update(*, actor, org: Org, **changes) -> Org:
     with transaction.atomic():
         org = Org.objects.select_for_update().get(pk=org.pk)
         before = {k: getattr(org, k) for k in changes}
-        uncounted = tallies.org_tally_delta(org, -1)
+        uncounted = org_tally_delta(org, -1)
         for key, value in changes.items():
             setattr(org, key, value)
         org.save(update_fields=[*changes, "updated_at"])
         if org.is_new_form != before.get("is_new_form", org.is_new_form):
-            tallies.apply(tallies.combine(uncounted, tallies.org_tally_delta(org, +1)))
+            tallies.apply(tallies.combine(uncounted, org_tally_delta(org, +1)))
         diff = {k: [before[k], v] for k, v in changes.items() if before[k] != v}
         audit.record(actor=actor, action="org.update", obj=org, org_path=org.path, data={"changes": diff})
     return org

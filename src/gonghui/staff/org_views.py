@@ -8,11 +8,11 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 
 from gonghui.core.scope import Perm
+from gonghui.members.figures import subtree_stats
 from gonghui.members.selectors import member_counts_by_child
 from gonghui.orgs.forms import OrgCreateForm, OrgForm, OrgSearchForm
 from gonghui.orgs.selectors import org_children, org_search
 from gonghui.orgs.services import org_create, org_update
-from gonghui.stats.selectors import subtree_stats
 from gonghui.workbench.access import can, get_org_or_403, render_staff, staff_required
 
 

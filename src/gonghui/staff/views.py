@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 from gonghui.core.dates import add_years
 from gonghui.core.scope import Perm, is_staff_user
+from gonghui.members.figures import subtree_stats
 from gonghui.staff.charts import activity_cards, kpi_cards, stats_charts
 from gonghui.stats.activity import period_figures, stock_figures
-from gonghui.stats.selectors import subtree_stats
 from gonghui.workbench import home as home_parts
 from gonghui.workbench.access import (
     can,

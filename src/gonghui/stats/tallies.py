@@ -8,61 +8,49 @@ must not cost more the higher it sits. So each member counts once in every ances
     member_tally_delta(member, -1)   a member left, or is about to change
     apply(deltas)                    adds a batch of deltas to every ancestor, one upsert
 
-Dimensions: ``all``, ``new_form``, ``category`` (by group), ``sex``, ``birth_year`` and
-``joined_year`` of the members; ``orgs`` counts the unions of the subtree itself (key ``""``:
-all, ``"new_form"``: new-form unions), kept by the org services (``org_tally_delta``). Age bands
-are derived from birth years (age = the year of the day asked about minus the birth year), the
-way yearly reports count ages; the live query uses the same rule.
-``rebuild()`` recomputes everything from the member table (after a bulk load, or to repair).
+The tallies know no module: the dimensions are declared by those who count (members declare
+theirs in ``gonghui.members.dimensions``; orgs count the unions themselves under ``orgs``), and
+each registers how to recount them from its own tables (``register_recount``). ``rebuild()``
+recomputes every registered dimension (after a bulk load, or to repair).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F
-from django.db.models.functions import ExtractYear
 
 from gonghui.core import pg
-from gonghui.orgs.models import Org
+from gonghui.core.paths import ancestors
 from gonghui.stats.models import Tally
 
-STEP = Org.steplen
-DIMS = ("all", "new_form", "category", "sex", "birth_year", "joined_year", "orgs")
 UPSERT_BATCH = 500
 
 Key = tuple[str, str, str]  # (path, dim, key)
 
 
-def ancestors(path: str) -> list[str]:
-    """The paths of the org at ``path`` and of every org above it."""
-    return [path[:i] for i in range(STEP, len(path) + 1, STEP)]
+@dataclass(frozen=True)
+class Recount:
+    """Who counts some dimensions, and how to count them afresh: ``count()`` returns per-union
+    deltas (not rolled up) of every dimension in ``dims``."""
+
+    name: str
+    dims: tuple[str, ...]
+    count: Callable[[], Counter[Key]]
 
 
-def member_keys(*, is_new_form: bool, category: str, sex: str, birth_year: int, joined_year: int) -> list[tuple[str, str]]:
-    keys = [("all", ""), ("sex", sex), ("birth_year", str(birth_year)), ("joined_year", str(joined_year))]
-    if is_new_form:
-        keys.append(("new_form", ""))
-    if category:
-        keys.append(("category", category))
-    return keys
+RECOUNTS: dict[str, Recount] = {}
 
 
-def member_tally_delta(member, sign: int) -> Counter[Key]:
-    """The deltas of one member counted (+1) or uncounted (-1) at its union."""
-    keys = member_keys(is_new_form=member.is_new_form, category=member.category, sex=member.sex,
-                       birth_year=member.birth_date.year, joined_year=member.joined_on.year)
-    return Counter({(member.org_path, dim, key): sign for dim, key in keys})
+def register_recount(recount: Recount) -> None:
+    """Declare dimensions and their recount; call from an AppConfig.ready()."""
+    RECOUNTS[recount.name] = recount
 
 
-def org_tally_delta(org: Org, sign: int) -> Counter[Key]:
-    """The deltas of one union counted (+1) or uncounted (-1) in its own subtree and every one above."""
-    delta: Counter[Key] = Counter({(org.path, "orgs", ""): sign})
-    if org.is_new_form:
-        delta[(org.path, "orgs", "new_form")] = sign
-    return delta
+def dims() -> tuple[str, ...]:
+    return tuple(d for recount in RECOUNTS.values() for d in recount.dims)
 
 
 def combine(*deltas: Counter[Key]) -> Counter[Key]:
@@ -133,41 +121,21 @@ def apply_query(cursor, sql: str) -> None:
 
 def read(path: str) -> dict[str, dict[str, int]]:
     """The tallies of one subtree root: {dim: {key: n}}."""
-    out: dict[str, dict[str, int]] = {dim: {} for dim in DIMS}
+    out: dict[str, dict[str, int]] = {dim: {} for dim in dims()}
     for dim, key, n in Tally.objects.filter(path=path).values_list("dim", "key", "n"):
-        out[dim][key] = n
+        out.setdefault(dim, {})[key] = n
     return out
 
 
-def _per_org_counts() -> Counter[Key]:
-    """Active members grouped by union and key (six GROUP BY queries over the member table), and
-    the unions themselves."""
-    from gonghui.members.models import Member, MemberStatus
-
-    active = Member.objects.filter(status=MemberStatus.ACTIVE).order_by()
-    counts: Counter[Key] = Counter()
-    groupings: Iterable[tuple[str, object]] = (
-        ("all", None), ("new_form", None), ("category", F("category")), ("sex", F("sex")),
-        ("birth_year", ExtractYear("birth_date")), ("joined_year", ExtractYear("joined_on")),
-    )
-    for path, is_new_form in Org.objects.values_list("path", "is_new_form").order_by():
-        counts.update(org_tally_delta(Org(path=path, is_new_form=is_new_form), +1))
-    for dim, expression in groupings:
-        qs = active.filter(is_new_form=True) if dim == "new_form" else active
-        if dim == "category":
-            qs = qs.exclude(category="")
-        if expression is None:
-            rows = qs.values_list("org_path").annotate(n=Count("*"))
-            counts.update({(path, dim, ""): n for path, n in rows})
-        else:
-            rows = qs.annotate(k=expression).values_list("org_path", "k").annotate(n=Count("*"))
-            counts.update({(path, dim, str(k)): n for path, k, n in rows})
-    return counts
+def read_each(paths: list[str], dim: str, key: str = "") -> dict[str, int]:
+    """One figure of several subtree roots (the children on an org page): {path: n}, one query."""
+    found = dict(Tally.objects.filter(path__in=paths, dim=dim, key=key).values_list("path", "n"))
+    return {path: found.get(path, 0) for path in paths}
 
 
 def rebuild() -> int:
     """Recompute every tally from the member table; return how many rows were wrong."""
-    fresh = roll_up(_per_org_counts())
+    fresh = roll_up(combine(*(recount.count() for recount in RECOUNTS.values())))
     with transaction.atomic():
         current = {(p, d, k): n for p, d, k, n in Tally.objects.values_list("path", "dim", "key", "n")}
         drift = sum(1 for k in fresh.keys() | current.keys() if fresh.get(k, 0) != current.get(k, 0))
