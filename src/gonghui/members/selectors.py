@@ -109,6 +109,18 @@ def member_of_user(*, user) -> Member | None:
     return Member.objects.select_related("org").filter(user=user).first()
 
 
+def membership_of_user(*, user) -> dict | None:
+    """我的工会: the member's union and where it stands in the tree (the federations above it, the
+    city first), and the member's past periods in other unions, newest first. None for an account
+    that is no member."""
+    member = member_of_user(user=user)
+    if member is None:
+        return None
+    above = list(member.org.get_ancestors()) if member.org.depth > 1 else []
+    periods = list(MembershipPeriod.objects.filter(member=member).select_related("org").order_by("-ended_on"))
+    return {"member": member, "org": member.org, "above": above, "periods": periods}
+
+
 def member_counts_by_child(*, user, children: list[Org]) -> dict[int, int]:
     """Current members in each child's subtree, for siblings listed in path order: one grouped query.
 
