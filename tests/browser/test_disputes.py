@@ -72,8 +72,10 @@ def test_worker_applies_cadre_routes_mediator_settles_payments_until_paid_worker
     page.wait_for_url(re.compile(r"/disputes/apply/$"))
     expect(page.locator("[name=district]")).to_have_value("BL")  # the member's district, preselected
     expect(page.locator("#id_applicant_name")).to_have_value("陈师傅")
-    page.locator("#id_id_number").fill(ID)
-    expect(page.locator("#id_id_number-error")).to_have_text("校验位正确。")
+    # A member applies as themselves: the ID number on record, masked, not to be typed again.
+    expect(page.locator("#id_id_number")).to_have_value(ID[:6] + "********" + ID[-4:])
+    expect(page.locator("#id_id_number")).to_be_disabled()
+    assert ID not in page.content()
     page.locator("#id_phone").fill("13977778888")
     page.locator("#id_employer_name").fill("北仑某港口物流有限公司")
     page.locator("#id_employment_start").fill("2023-04-01")

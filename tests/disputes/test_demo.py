@@ -86,3 +86,14 @@ def test_rooms_logins_and_open_cases_in_every_state(demo, api_as):
     assert own["count"] == 1 and own["results"][0]["state"] == "mediating"
     # Overdue cases are there for the lists.
     assert selectors.case_list(user=mediator, overdue=True).exists()
+
+
+def test_mediators_and_lawyers_are_people_with_names(demo):
+    """The agreement's 调解员 line reads a person's name, not the room's; no two staff share one."""
+    from gonghui.disputes.demo import STAFF
+
+    names = dict(get_user_model().objects.filter(username__in=list(STAFF)).values_list("username", "first_name"))
+    assert names and all(name and "调解室" not in name and "工作室" not in name for name in names.values()), names
+    assert len(set(names.values())) == len(names)
+    agreement = Case.objects.filter(agreement__isnull=False, mediator__username="bl_mediator").first()
+    assert agreement is not None and agreement.mediator.get_full_name() == names["bl_mediator"]

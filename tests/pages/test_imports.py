@@ -154,6 +154,21 @@ def test_people_of_other_unions_become_transfer_requests(client, yz_cadre, tree,
     assert "第 3 行的人员已有会员记录" in html
 
 
+def test_a_check_only_says_which_transfer_requests_an_import_would_make(client, yz_cadre, tree,
+                                                                        django_capture_on_commit_callbacks):
+    number = valid_id_number()
+    make_member(tree.ble, name="李四", id_number=number)
+    login(client, yz_cadre)
+    upload(client, "YZ", csv_bytes([row("王芳"), row("李四", id_number=number)]),
+           capture=django_capture_on_commit_callbacks, dry_run=True)
+    job = ImportJob.objects.get()
+    assert job.transfers == 1 and not Transfer.objects.exists()
+    html = client.get(reverse("staff:import_job", kwargs={"pk": job.pk})).content.decode()
+    assert "第 3 行的人员已有会员记录" in html and "导入后将生成转入本工会的转会申请" in html
+    assert "均已有转入本工会的转会申请" not in html  # none was made
+    assert "转会申请（将生成）" in html
+
+
 def test_a_file_without_the_needed_columns_is_refused_with_the_reason(client, yz_cadre, tree,
                                                                       django_capture_on_commit_callbacks):
     login(client, yz_cadre)

@@ -112,3 +112,12 @@ def test_the_error_workbook_of_the_command_writes_formula_like_names_as_text(yz_
     assert code == 1
     assert_shown_as_text(errors.read_bytes(), FORMULAS)
     assert AuditEntry.objects.filter(action="member.import_errors_export", actor_name="yz_cadre").count() == 1
+
+
+def test_a_dry_run_says_the_transfer_requests_would_be_made(yz_cadre, tree, roster_file):
+    number = valid_id_number()
+    make_member(tree.ble, id_number=number)
+    code, out, _ = import_members(roster_file([row(), row(id_number=number)]), "--as", "yz_cadre", "--dry-run")
+    assert code == 0 and not Transfer.objects.exists()
+    assert "将生成转会申请" in out and "已生成" not in out
+    assert "将生成转会申请的行：3" in out

@@ -97,6 +97,11 @@ STAFF = {
     "fh_mediator": ("FH", StaffKind.MEDIATOR), "yy_mediator": ("YY", StaffKind.MEDIATOR),
     "yy_lawyer": ("YY", StaffKind.LAWYER),
 }
+# The people behind those logins: the agreement's 调解员 line and the case pages read their names.
+STAFF_NAMES = {
+    "bl_mediator": "林晓燕", "bl_lawyer": "陈志远", "yz_mediator": "王丽华", "yz_lawyer": "张建国",
+    "fh_mediator": "俞海波", "yy_mediator": "黄素芬", "yy_lawyer": "孙立伟",
+}
 ROOM_NAMES = {"BL": "北仑区总工会劳动关系调处中心（一窗受理）", "FH": "奉化区“360”劳动关系调处工作室",
               "YY": "余姚市“阿良工作室”", "YZ": "鄞州区“调裁诉”一体化调处中心"}
 COURTS = {"BL": "宁波市北仑区人民法院", "YZ": "宁波市鄞州区人民法院", "FH": "宁波市奉化区人民法院",
@@ -218,9 +223,9 @@ def _staff(rooms: dict[str, list[MediationRoom]], password: str) -> dict[str, ob
     for username, (code, kind) in STAFF.items():
         if code not in rooms:
             continue
-        user, _ = User.objects.get_or_create(username=username, defaults={"first_name": f"{code}调解室"})
-        user.password, user.is_active = encoded, True
-        user.save(update_fields=["password", "is_active"])
+        user, _ = User.objects.get_or_create(username=username)
+        user.password, user.is_active, user.first_name = encoded, True, STAFF_NAMES[username]
+        user.save(update_fields=["password", "is_active", "first_name"])
         RoomStaff.objects.get_or_create(room=rooms[code][0], user=user, kind=kind)
         users[username] = user
     return users

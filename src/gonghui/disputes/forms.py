@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.core.money import MoneyField
 from gonghui.core.uploads import DocumentsField
 from gonghui.disputes.models import ClaimKind, ReferralSource, Target
-from gonghui.members.forms import ID_ATTRS, PHONE_ATTRS, PrivateInput
+from gonghui.members.forms import ID_ATTRS, PHONE_ATTRS, PrivateInput, id_number_on_record
 from gonghui.members.models import Category
 from gonghui.orgs.forms import CREDIT_ATTRS
 
@@ -156,11 +156,16 @@ class MemberApplicationForm(ApplicationForm):
             # A member applies as themselves: the name and ID number on record are used.
             self.fields["applicant_name"].disabled = True
             self.fields["applicant_name"].initial = member.name
-            self.fields["id_number"].help_text = _("Your own ID number, to confirm it is you; it is checked as you "
-                                                   "type.")
+            id_number_on_record(self.fields["id_number"], member)
             self.fields.pop("category")
             self.fields.pop("is_new_form")
             self.fields.pop("industry")
+
+    def service_fields(self) -> dict:
+        fields = super().service_fields()
+        if self.fields["id_number"].disabled:  # the service takes the member's own from the record
+            fields.pop("id_number")
+        return fields
 
 
 class WindowIntakeForm(ApplicationForm):

@@ -41,9 +41,14 @@ STEP_OF_STATE = {
 }
 
 
+# Every page of the module highlights the same tab of the bottom bar: 首页, whose grid leads here
+# (办事 is the portal's own list of the worker's matters).
+TAB = "home"
+
+
 def _context(request, **extra) -> dict:
     user = request.user
-    return {"tab": "services", "member": member_of_user(user=user),
+    return {"tab": TAB, "member": member_of_user(user=user),
             "is_cadre": user.is_authenticated and is_staff_user(user), **extra}
 
 
@@ -64,7 +69,7 @@ def my_cases(request):
     cases = list(my_cases_of(request.user)) if request.user.is_authenticated else []
     for case in cases:
         case.step = STEP_OF_STATE.get(case.state, 0)
-    return render(request, "disputes/portal/list.html", _context(request, cases=cases, steps=STEPS, tab="home"))
+    return render(request, "disputes/portal/list.html", _context(request, cases=cases, steps=STEPS))
 
 
 def _district_of(member):
@@ -100,7 +105,7 @@ def apply(request):
                 messages.success(request, _("Your application was received. Your case number is %(number)s; the "
                                             "union will contact you.") % {"number": case.number})
                 return redirect("portal:disputes:case", pk=case.pk)
-    context = _context(request, form=form, claims=claims, tab="home")
+    context = _context(request, form=form, claims=claims)
     return render(request, "disputes/portal/apply.html", context, status=status)
 
 

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy, pgettext_lazy
 
-from gonghui.core import audit, uploads
+from gonghui.core import audit, pii, uploads
 from gonghui.core.ids import parse_credit_code
 from gonghui.core.money import ZERO, parse_money
 from gonghui.core.scope import Perm, require
@@ -248,6 +248,10 @@ def case_open(*, actor, org: Org, channel: str, applicant_name: str, employer_na
         raise ValidationError({"employment_end": _("The employment cannot end before it started.")})
     protected_id = protected_phone = None
     member = None
+    if channel == Channel.ONLINE and not (id_number or "").strip():
+        own = Member.objects.filter(user=actor).first()
+        if own is not None:  # a member applies as themselves: the ID number on record
+            id_number = pii.decrypt(own.id_cipher, key_id=own.pii_key_id, bound_to=own.id_hash)
     if (id_number or "").strip():
         try:
             protected_id, _info = protect_id_number(id_number)
@@ -822,7 +826,7 @@ def overdue_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     from django.db.models import Count
     from django.utils import translation
 
-    from gonghui.core import pii, sms
+    from gonghui.core import sms
     from gonghui.core.models import AccountPhone
 
     today = today or timezone.localdate()

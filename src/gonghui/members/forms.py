@@ -19,6 +19,17 @@ class PrivateInput(forms.TextInput):
         return super().get_context(name, None, attrs)
 
 
+def id_number_on_record(field: forms.Field, member) -> None:
+    """Turn an ID-number field into the member's own number on record, shown masked and not
+    editable: the service reads the number from the record, and the plain number never reaches
+    the page. (A disabled field ignores what is posted; drop it from the service's arguments.)"""
+    field.disabled = True
+    field.required = False
+    field.initial = member.id_masked
+    field.widget = forms.TextInput(attrs={"class": "font-monospace", "readonly": True, "data-on-record": ""})
+    field.help_text = _("Your ID number on record (shown in part) is used.")
+
+
 # static/gonghui/idcheck.js checks these as the user types, with the same messages (and so the
 # same translations) as gonghui.core.ids, which checks them again on submit.
 ID_ATTRS = {

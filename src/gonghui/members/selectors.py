@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from gonghui.core import audit
@@ -108,6 +108,18 @@ def member_of_user(*, user) -> Member | None:
     if not user.is_authenticated:
         return None
     return Member.objects.select_related("org").filter(user=user).first()
+
+
+def membership_of_user(*, user) -> dict | None:
+    """我的工会: the member's union and where it stands in the tree (the federations above it, the
+    city first), and the member's past periods in other unions, newest first. None for an account
+    that is no member."""
+    member = member_of_user(user=user)
+    if member is None:
+        return None
+    above = list(member.org.get_ancestors()) if member.org.depth > 1 else []
+    periods = list(MembershipPeriod.objects.filter(member=member).select_related("org").order_by("-ended_on"))
+    return {"member": member, "org": member.org, "above": above, "periods": periods}
 
 
 def member_counts_by_child(*, user, children: list[Org]) -> dict[int, int]:
@@ -282,26 +294,55 @@ def join_district_get(*, code: str) -> Org | None:
     return Org.objects.filter(kind=OrgKind.DISTRICT, code=code).first() if code else None
 
 
+def _join_area_q(district: Org) -> Q:
+    """The unions a worker of ``district`` may join: the district's subtree, and the industry and
+    new-form unions set up directly by a level above it (宁波市物流快递行业工会 takes couriers of
+    every district)."""
+    above = Q()
+    for depth in range(1, district.depth):
+        parent = district.path[: depth * Org.steplen]
+        above |= subtree_q(parent) & Q(depth=depth + 1)
+    area = subtree_q(district.path)
+    if above:
+        area |= above & NEW_FORM_OR_INDUSTRY
+    return area
+
+
+def _district_first(district: Org):
+    """Order the district's own unions before those of the levels above, then by the tree."""
+    return [Case(When(subtree_q(district.path), then=Value(0)), default=Value(1)), "path"]
+
+
+def _trade_q(words) -> Q:
+    trade = Q()
+    for word in words:
+        trade |= Q(name__contains=word)
+    return trade
+
+
 def join_suggestions(*, district: Org, category: str = "", limit: int = 8) -> list[Org]:
-    """New-form and industry unions of the district; those whose name fits the worker's trade first."""
-    unions = Org.objects.filter(subtree_q(district.path), NEW_FORM_OR_INDUSTRY).exclude(kind__in=FEDERATION_KINDS)
+    """New-form and industry unions for a worker of the district (its own, then those of the city
+    level). For a trade: the unions whose name fits it first, then the general ones (a joint union
+    of new-form workers), never a union whose name names another trade."""
+    unions = (Org.objects.filter(_join_area_q(district), NEW_FORM_OR_INDUSTRY)
+              .exclude(kind__in=FEDERATION_KINDS))
     words = TRADE_WORDS.get(category, ())
-    fitting: list[Org] = []
-    if words:
-        trade = Q()
-        for word in words:
-            trade |= Q(name__contains=word)
-        fitting = list(unions.filter(trade).order_by("path")[:limit])
-    rest = list(unions.exclude(pk__in=[o.pk for o in fitting]).order_by("-is_new_form", "path")[:limit - len(fitting)])
-    return fitting + rest
+    if not words:
+        return list(unions.order_by("-is_new_form", *_district_first(district))[:limit])
+    fitting = list(unions.filter(_trade_q(words)).order_by(*_district_first(district))[:limit])
+    other_trades = _trade_q(w for key, ws in TRADE_WORDS.items() if key != category for w in ws if w not in words)
+    general = (unions.exclude(pk__in=[o.pk for o in fitting]).exclude(other_trades)
+               .order_by("-is_new_form", *_district_first(district))[:limit - len(fitting)])
+    return fitting + list(general)
 
 
 def join_union_search(*, text: str, district: Org | None = None, limit: int = 20) -> list[Org]:
-    """Unions that take members whose name contains ``text`` (within a district when given)."""
+    """Unions that take members whose name contains ``text``: within a district when given (and
+    the industry and new-form unions of the levels above it), the district's own first."""
     text = " ".join((text or "").split())
     if len(text) < 2:
         return []
     qs = Org.objects.exclude(kind__in=FEDERATION_KINDS).filter(name__contains=text)
-    if district is not None:
-        qs = qs.filter(subtree_q(district.path))
-    return list(qs.order_by("path")[:limit])
+    if district is None:
+        return list(qs.order_by("path")[:limit])
+    return list(qs.filter(_join_area_q(district)).order_by(*_district_first(district))[:limit])

@@ -481,17 +481,21 @@ def transfer_cancel(*, actor, transfer: Transfer) -> Transfer:
     return transfer
 
 
-def join_apply(*, applicant, org: Org, name: str, id_number: str, employer: str, category: str = "",
+def join_apply(*, applicant, org: Org, name: str, employer: str, id_number: str = "", category: str = "",
                is_new_form: bool = False) -> JoinApplication | Transfer:
     """A worker with a verified mobile asks to join ``org`` (入会申请).
 
     Someone already in the member database (by ID number) is not entered twice: their request
     becomes a transfer to ``org`` (a re-joining when they had left), decided by that union. They
-    are told they are registered, never in which union.
+    are told they are registered, never in which union. An account linked to a member is known
+    already: it needs no SMS step, and without an ``id_number`` the member's own is used.
     """
     phone = AccountPhone.objects.filter(user=applicant).first() if applicant.is_authenticated else None
-    if phone is None:
+    own = Member.objects.filter(user=applicant).first() if applicant.is_authenticated else None
+    if phone is None and own is None:
         raise PermissionDenied(_("Verify your mobile number with an SMS code first (on the 甬工惠 pages)."))
+    if own is not None and not (id_number or "").strip():
+        id_number = pii.decrypt(own.id_cipher, key_id=own.pii_key_id, bound_to=own.id_hash)
     if org.kind not in JOINABLE_KINDS:
         raise ValidationError({"org": ValidationError(
             _("Choose the union of your workplace or trade; federations do not take members directly."),
@@ -510,7 +514,6 @@ def join_apply(*, applicant, org: Org, name: str, id_number: str, employer: str,
             < MIN_JOIN_AGE):
         raise ValidationError({"id_number": _("Workers can join a union from the age of %(age)d.")
                                % {"age": MIN_JOIN_AGE}})
-    own = Member.objects.filter(user=applicant).first()
     if own is not None and own.id_hash != ident.hash:
         raise ValidationError({"id_number": _("Your account belongs to a member with another ID number.")})
     existing = Member.objects.filter(id_hash=ident.hash).first()

@@ -23,17 +23,21 @@ from gonghui.mutualaid.forms import ClaimForm
 from gonghui.mutualaid.models import Relation
 from gonghui.mutualaid.views import _reason, plan_rules, serve_document
 
+# Every page of the module highlights the same tab of the bottom bar: 首页, whose grid leads here
+# (办事 is the portal's own list of the worker's matters).
+TAB = "home"
+
 
 def _context(request, **extra) -> dict:
     user = request.user
-    return {"tab": "services", "is_cadre": user.is_authenticated and is_staff_user(user), **extra}
+    return {"tab": TAB, "is_cadre": user.is_authenticated and is_staff_user(user), **extra}
 
 
 @login_required
 def cover(request):
     """我的保障: this year's cover with what is left of the yearly cap, my claims and payouts."""
     member = member_of_user(user=request.user)
-    context = _context(request, member=member, tab="home")
+    context = _context(request, member=member)
     if member is not None:
         cover_rows = selectors.cover_of_member(member=member)
         for row in cover_rows:

@@ -350,8 +350,10 @@ def _int(value) -> int:
 # --- enrolment -----------------------------------------------------------------------------------
 
 
-def _read_id_numbers(upload) -> list[str]:
-    """The ID numbers of an uploaded list: one a line, or the column headed 身份证号 (CSV/XLSX)."""
+def _read_id_numbers(upload) -> tuple[list[str], list[int]]:
+    """The ID numbers of an uploaded list, one a line, or the column headed 身份证号 (CSV/XLSX),
+    and the line of the file each stands on: line 1 is the first line of the file (the header
+    when there is one), blank lines are skipped but counted, as the roster import counts them."""
     from gonghui.members.roster import RosterFormatError, _csv_rows, _xlsx_rows
 
     name = (upload.name or "").lower()
@@ -361,15 +363,21 @@ def _read_id_numbers(upload) -> list[str]:
     except RosterFormatError as exc:
         raise ValidationError(str(exc)) from None
     if not rows:
-        return []
+        return [], []
     header = [str(c or "").strip().lstrip("\ufeff") for c in rows[0]]
     column = next((i for i, h in enumerate(header) if h in ("身份证号", "身份证号码", "id_number")), None)
+    first = 1
     if column is None:
-        column, body = 0, rows
+        column = 0
     else:
-        body = rows[1:]
-    return [str(r[column]).strip() if len(r) > column and r[column] is not None else "" for r in body
-            if any(c not in (None, "") for c in r)]
+        rows, first = rows[1:], 2
+    numbers, lines = [], []
+    for line, row in enumerate(rows, start=first):
+        if not any(c not in (None, "") for c in row):
+            continue
+        numbers.append(str(row[column]).strip() if len(row) > column and row[column] is not None else "")
+        lines.append(line)
+    return numbers, lines
 
 
 @staff_required
@@ -394,7 +402,7 @@ def plan_enrol(request, pk: int):
             if mode == EnrolmentBatch.Mode.SELECTION:
                 kwargs["member_ids"] = selected
             elif mode == EnrolmentBatch.Mode.LIST:
-                kwargs["id_numbers"] = _read_id_numbers(form.cleaned_data["file"])
+                kwargs["id_numbers"], kwargs["line_numbers"] = _read_id_numbers(form.cleaned_data["file"])
             batch = services.enrol_batch(actor=request.user, plan=plan, org=org, mode=mode, **kwargs)
         except ValidationError as exc:
             if hasattr(exc, "error_dict"):

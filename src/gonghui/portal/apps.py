@@ -14,7 +14,7 @@ class PortalConfig(AppConfig):
         # module that ships one registers its tile under the same key (with its URL name).
         for order, key, label, icon, url in [
             (10, "card", _("Member card"), "credit-card-2-front", "portal:me"),
-            (20, "membership", _("My union"), "people", "portal:me"),
+            (20, "membership", _("My union"), "people", "portal:union"),
             (30, "join", _("Join the union"), "person-plus", "portal:join"),
             (50, "assistance", _("Hardship help"), "house-heart", None),
             (70, "benefits", _("Benefits and activities"), "gift", None),

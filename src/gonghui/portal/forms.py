@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.members.forms import ID_ATTRS, PHONE_ATTRS, PrivateInput
+from gonghui.members.forms import ID_ATTRS, PHONE_ATTRS, PrivateInput, id_number_on_record
 from gonghui.members.models import Category
 
 
@@ -36,12 +36,18 @@ class JoinForm(forms.Form):
     org = forms.CharField(label=_("The union to join"), max_length=32,
                           error_messages={"required": _("Choose the union to join.")})
 
-    def __init__(self, *args, districts=(), **kwargs):
+    def __init__(self, *args, districts=(), member=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["category"].choices = [("", _("None of the groups")), *Category.choices]
         self.fields["district"].choices = [("", _("All of the city")), *((d.code, d.name) for d in districts)]
+        if member is not None:  # a member applies as themselves: the ID number on record
+            id_number_on_record(self.fields["id_number"], member)
+            self.fields["name"].initial = member.name
+            self.fields["employer"].initial = member.employer
+            self.fields["category"].initial = member.category
+            self.fields["is_new_form"].initial = member.is_new_form
 
     def service_fields(self) -> dict:
         keys = ("name", "id_number", "employer", "category", "is_new_form")
-        return {key: self.cleaned_data[key] for key in keys}
+        return {key: self.cleaned_data[key] for key in keys if not self.fields[key].disabled}
 

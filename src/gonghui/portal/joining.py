@@ -163,8 +163,11 @@ def _union_choices(*, district_code: str, category: str, text: str, selected: st
 @never_cache
 @sensitive_post_parameters("phone", "code", "id_number")
 def join(request):
-    """/join/: step 1 proves the mobile (SMS code), step 2 takes the real-name details and the union."""
-    if account_phone_of(user=request.user) is None:
+    """/join/: step 1 proves the mobile (SMS code), step 2 takes the real-name details and the union.
+
+    A logged-in member skips step 1: the union knows them already (a change of union)."""
+    member = member_of_user(user=request.user)
+    if account_phone_of(user=request.user) is None and member is None:
         def verified(phone):
             _sign_in(request, phone)
             return redirect("portal:join")
@@ -180,10 +183,10 @@ def join(request):
     districts = join_districts()
     data = request.POST if request.method == "POST" else None
     if data is not None and data.get("action") == "search":  # without JavaScript: show the unions found
-        form, data = JoinForm(initial=data.dict(), districts=districts), None
+        form, data = JoinForm(initial=data.dict(), districts=districts, member=member), None
         source = request.POST
     else:
-        form = JoinForm(data, districts=districts)
+        form = JoinForm(data, districts=districts, member=member)
         source = data or request.GET
     if data is not None and form.is_valid():
         org = join_target_get(code=form.cleaned_data["org"])
@@ -204,7 +207,7 @@ def join(request):
                                   % {"org": org.name})
                 return redirect("portal:services")
     context = {
-        "tab": "home", "step": 2, "form": form, "member": member_of_user(user=request.user),
+        "tab": "home", "step": 2, "form": form, "member": member,
         "phone": account_phone_of(user=request.user),
         "waiting": [a for a in applications_of(user=request.user) if a.status == "pending"],
         **_union_choices(district_code=source.get("district", ""), category=source.get("category", ""),

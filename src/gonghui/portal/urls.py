@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", views.MemberLogoutView.as_view(), name="logout"),
     path("services/", views.services, name="services"),
     path("me/", views.me, name="me"),
+    path("union/", views.union, name="union"),
     # The member pages that modules registered (gonghui.workbench.routes).
     *routes.portal_urlpatterns(),
 ]

@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.safestring import mark_safe
 
 from gonghui.core.scope import is_staff_user
-from gonghui.members.selectors import applications_of, member_of_user
+from gonghui.members.selectors import applications_of, member_of_user, membership_of_user
 from gonghui.workbench import portal
 
 
@@ -60,3 +60,12 @@ def me(request):
     if member is not None and member.card_number:
         context["qr_svg"] = card_qr_svg(member.card_number)
     return render(request, "portal/me.html", context)
+
+
+@login_required
+def union(request):
+    """我的工会: the member's union, its place in the tree, the membership and its history."""
+    context = _context(request, "me")
+    context["membership"] = membership_of_user(user=request.user)
+    context["waiting"] = [a for a in applications_of(user=request.user) if a.status == "pending"]
+    return render(request, "portal/union.html", context)

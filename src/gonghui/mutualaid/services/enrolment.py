@@ -104,13 +104,15 @@ def _insert_rows(rows: list[tuple], values: list) -> None:
 
 def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.ALL,
                 member_ids: Iterable[int] | None = None, id_numbers: Iterable[str] | None = None,
-                on: dt.date | None = None) -> EnrolmentBatch:
+                line_numbers: Sequence[int] | None = None, on: dt.date | None = None) -> EnrolmentBatch:
     """Enrol members of ``org``'s subtree in ``plan``: all eligible ones, a selection, or a list of ID numbers.
 
     Refused as a whole outside the enrolment window (code outside_window). Members already
     enrolled are counted, not enrolled twice; the others that cannot be enrolled are listed in the
     batch's report with a code (not_in_union, not_active, not_eligible, invalid: with the ID number
-    check that failed as ``message``). ``on`` is the
+    check that failed as ``message``); a list's report names each ID number by its line in the
+    uploaded file, ``line_numbers`` (one for each ID number; its place in the list when not
+    given, 1 for the first). ``on`` is the
     enrolment day (today; demo and bench loads give past days).
     """
     require(actor, Perm.MANAGE, org.path)
@@ -142,7 +144,10 @@ def enrol_batch(*, actor, plan: Plan, org: Org, mode: str = EnrolmentBatch.Mode.
         if not lines:
             raise ValidationError({"id_numbers": _("The list holds no ID number.")}, code="invalid")
         asked = len(lines)
-        for line, raw in enumerate(lines, start=1):
+        numbers = list(line_numbers) if line_numbers is not None else range(1, len(lines) + 1)
+        if len(numbers) != len(lines):
+            raise ValueError("line_numbers must give one line for each ID number")
+        for line, raw in zip(numbers, lines, strict=True):
             try:
                 info = parse_id_number(str(raw or ""))
             except ValidationError as exc:  # what is wrong with it, as the roster import says it

@@ -58,7 +58,8 @@ class Command(BaseCommand):
             # (the import lists at most MAX_LISTED_TRANSFERS lines: no count of the rest is known here)
             lines = "、".join(str(n) for n in result.transfer_lines[:TRANSFER_LINES_SHOWN])
             more = len(result.transfer_lines) > TRANSFER_LINES_SHOWN
-            self.stdout.write(f"转会申请所在行：{lines}" + (" 等" if more else ""))
+            label = "将生成转会申请的行" if result.dry_run else "转会申请所在行"
+            self.stdout.write(f"{label}：{lines}" + (" 等" if more else ""))
         if result.refused:
             raise SystemExit(1)
 
@@ -77,8 +78,8 @@ class Command(BaseCommand):
         if r.refused:
             return (f"文件被拒绝，未写入任何数据：{r.rows:,} 行中 {bad:,} 行有错误。"
                     f" (refused: {bad:,} of {r.rows:,} rows are bad; nothing written)")
-        verb = "将导入" if r.dry_run else "已导入"
-        return (f"{verb} {r.imported:,} 名会员；{r.transfers:,} 人已有会员记录（在其他工会或曾离会），已生成转会申请；"
+        verb, made = ("将导入", "将生成转会申请") if r.dry_run else ("已导入", "已生成转会申请")
+        return (f"{verb} {r.imported:,} 名会员；{r.transfers:,} 人已有会员记录（在其他工会或曾离会），{made}；"
                 f"{r.unchanged:,} 人已在本工会，未变动；{bad:,} 行有错误。用时 {r.seconds:.1f} 秒"
                 f" ({r.rows / max(r.seconds, 1e-9):,.0f} 行/秒)."
                 + (" (dry run: nothing written)" if r.dry_run else ""))
