@@ -35,7 +35,7 @@ def assistance_shipped():
 
 def test_the_grid_shows_the_registered_tiles_in_order(client, db):
     assert grid_of(client.get("/").content.decode()) == [
-        ("会员服务卡", "/me/"), ("我的工会", "/me/"), ("申请入会", "/join/"), ("职工医疗互助", "/aid/"),
+        ("会员服务卡", "/me/"), ("我的工会", "/union/"), ("申请入会", "/join/"), ("职工医疗互助", "/aid/"),
         ("困难帮扶", None), ("法律援助与调解", "/disputes/"), ("普惠活动", None), ("服务驿站", None),
         ("职工说事", None),
     ]

@@ -523,10 +523,12 @@ def join_apply(*, applicant, org: Org, name: str, employer: str, id_number: str 
                                                           code="already_member")})
         changes = {"name": profile["name"], "employer": employer, "category": profile["category"],
                    "is_new_form": profile["is_new_form"]}
-        # The worker speaks for themself when the mobile they verified is the member's own.
+        # The worker speaks for themself when the account is the member's own, or the mobile they
+        # verified is the member's.
+        by_the_worker = existing.user_id == applicant.pk or (
+            phone is not None and bool(existing.phone_hash) and existing.phone_hash == phone.phone_hash)
         return _transfer_create(actor=applicant, member=existing, to_org=org, source=TransferSource.JOIN,
-                                note=employer, changes=changes,
-                                by_the_worker=bool(existing.phone_hash) and existing.phone_hash == phone.phone_hash)
+                                note=employer, changes=changes, by_the_worker=by_the_worker)
     pending = _("An application with this ID number is already waiting for a decision.")
     if JoinApplication.objects.filter(id_hash=ident.hash, status=JoinStatus.PENDING).exists():
         raise ValidationError({"id_number": ValidationError(pending, code="join_pending")})
