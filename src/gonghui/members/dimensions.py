@@ -99,11 +99,14 @@ def deltas_sql(table: str, where: str) -> str:
 # The roster import's counters: one slot per (dimension, key), in this order.
 SLOTS: tuple[tuple[str, str], ...] = tuple((d.name, key) for d in DIMENSIONS for key in d.keys)
 _SLOT = {slot: i for i, slot in enumerate(SLOTS)}
+# Per dimension: its key function and the slot of each key (the import's inner loop reads these).
+COUNTERS: tuple[tuple[Callable, dict[str, int]], ...] = tuple(
+    (d.key, {key: _SLOT[(d.name, key)] for key in d.keys}) for d in DIMENSIONS)
 
 
 def slots_of(member) -> list[int]:
     """The counter slots a member (or a row of a roster file) counts in."""
-    return [_SLOT[(dim, key)] for dim, key in member_keys(member)]
+    return [index[key] for key_of, index in COUNTERS if (key := key_of(member)) is not None]
 
 
 RECOUNT = Recount("members", NAMES, recount)

@@ -350,13 +350,15 @@ class _TallyCounter:
         self.unions: dict[str, array] = {}
 
     def count(self, rows: list[ValidRow], sign: int) -> None:
-        unions, size, slots_of = self.unions, len(dimensions.SLOTS), dimensions.slots_of
+        unions, size, counters = self.unions, len(dimensions.SLOTS), dimensions.COUNTERS
         for r in rows:
             counts = unions.get(r.org.path)
             if counts is None:
                 counts = unions[r.org.path] = array("i", bytes(4 * size))
-            for i in slots_of(r):
-                counts[i] += sign
+            for key_of, index in counters:  # dimensions.slots_of, inlined: this runs for every row
+                key = key_of(r)
+                if key is not None:
+                    counts[index[key]] += sign
 
     def rows(self):
         """(path, dim, key, n) of every union touched and all their ancestors, rolled up (each key
