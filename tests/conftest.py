@@ -20,6 +20,13 @@ class Tree:
     ble: Org
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _urls_loaded_before_any_test():
+    """The API's stats schema is built from the registered metrics when the URLconf first loads;
+    loading it here keeps a test that swaps the registry (``activity.SOURCES``) from shaping it."""
+    import gonghui.urls  # noqa: F401
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # The production hasher takes about half a second per password; fixtures make several users a test.
