@@ -394,14 +394,21 @@ def transfer_request(*, actor, org: Org, id_number: str, note: str = "") -> Tran
     return _transfer_create(actor=actor, member=member, to_org=org, source=TransferSource.MANUAL, note=note)
 
 
+def _lock_awaiting_release(actor, transfer: Transfer) -> Transfer:
+    """The transfer, locked, still waiting for the consent of the sending union ``actor`` speaks for
+    (call inside a transaction)."""
+    transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
+    require(actor, Perm.MANAGE, transfer.from_path)
+    _require_pending(transfer.status)
+    if transfer.released_at is not None:
+        raise ValidationError(_("The sending union has already agreed to this transfer."), code="released")
+    return transfer
+
+
 def transfer_release(*, actor, transfer: Transfer) -> Transfer:
     """The sending union agrees to let its member go (转出); the receiving union may then approve."""
     with transaction.atomic():
-        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
-        require(actor, Perm.MANAGE, transfer.from_path)
-        _require_pending(transfer.status)
-        if transfer.released_at is not None:
-            raise ValidationError(_("The sending union has already agreed to this transfer."), code="released")
+        transfer = _lock_awaiting_release(actor, transfer)
         transfer.released_at, transfer.released_by = timezone.now(), actor
         transfer.save(update_fields=["released_at", "released_by"])
         audit.record(actor=actor, action="transfer.release", obj=transfer, org_path=transfer.from_path,
@@ -413,11 +420,7 @@ def transfer_object(*, actor, transfer: Transfer, reason: str) -> Transfer:
     """The sending union objects, with a reason: the request is refused and the member stays."""
     reason = _clean_reason(reason, required=True)
     with transaction.atomic():
-        transfer = Transfer.objects.select_for_update().get(pk=transfer.pk)
-        require(actor, Perm.MANAGE, transfer.from_path)
-        _require_pending(transfer.status)
-        if transfer.released_at is not None:
-            raise ValidationError(_("The sending union has already agreed to this transfer."), code="released")
+        transfer = _lock_awaiting_release(actor, transfer)
         _decide(transfer, actor=actor, status=TransferStatus.REFUSED, reason=reason)
         audit.record(actor=actor, action="transfer.object", obj=transfer, org_path=transfer.from_path,
                      data={"member": transfer.member_id, "reason": reason})
