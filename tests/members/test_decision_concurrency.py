@@ -8,7 +8,8 @@ from django.db import connection
 
 from gonghui.core import audit
 from gonghui.members.models import JoinApplication, JoinStatus, Member, MembershipPeriod, Transfer, TransferStatus
-from gonghui.members.services import join_apply, join_approve, join_refuse, transfer_approve, transfer_request
+from gonghui.members.services import join_apply, join_approve, join_refuse, transfer_approve, transfer_release,
+                                       transfer_request
 from gonghui.stats import tallies
 from tests.concurrency import run_together
 from tests.factories import make_cadre, make_member, make_org, valid_id_number, verified_account
@@ -70,6 +71,7 @@ def test_racing_approvals_of_one_transfer_move_the_member_once(union, round_):
     number = valid_id_number()
     member = make_member(other, name="转会", id_number=number)
     transfer = transfer_request(actor=cadres[0], org=enterprise, id_number=number)
+    transfer_release(actor=make_cadre(other), transfer=transfer)
     results = together(cadres, lambda c: transfer_approve(actor=c, transfer=transfer))
     assert sum(isinstance(r, Transfer) for r in results) == 1, results
     assert Transfer.objects.get().status == TransferStatus.APPROVED

@@ -63,10 +63,10 @@ def without():
 
 def test_a_cadre_sees_every_registered_entry_in_order(client, yz_cadre):
     client.force_login(yz_cadre)
-    assert menu_of(client.get("/staff/").content.decode()) == [
-        "home", "# 组织与会员", "orgs", "members", "joins", "transfers", "disputes", "aid",
-        "# 统计数读", "stats",
-    ]
+    shown = menu_of(client.get("/staff/").content.decode())
+    # The platform's own entries and the first modules, in order; later modules may add theirs in between.
+    expected = ["home", "# 组织与会员", "orgs", "members", "joins", "transfers", "disputes", "aid", "# 统计数读", "stats"]
+    assert [key for key in shown if key in expected] == expected
 
 
 def test_the_menu_is_the_registry_in_order(client, yz_cadre, tree):
@@ -91,7 +91,8 @@ def test_a_registered_entry_appears_in_its_place_with_its_badge(client, yz_cadre
                               group="unions", order=55, badge=lambda user, org: 3 if org.code == "YZ" else 0))
     client.force_login(yz_cadre)
     html = client.get("/staff/").content.decode()
-    assert menu_of(html)[6:9] == ["disputes", "tryout=3", "aid"]
+    shown = menu_of(html)
+    assert shown.index("disputes") < shown.index("tryout=3") < shown.index("aid")
     assert 'href="/staff/?org=YZ" data-testid="menu-tryout"' in html
 
 
@@ -111,7 +112,8 @@ def test_a_module_that_did_not_register_has_no_entry(client, yz_cadre, without):
 def test_a_group_with_nothing_to_show_has_no_heading(client, yz_cadre, without):
     without("stats")
     client.force_login(yz_cadre)
-    assert menu_of(client.get("/staff/").content.decode())[-1] == "aid"
+    shown = menu_of(client.get("/staff/").content.decode())
+    assert "# 统计数读" not in shown and not shown[-1].startswith("#")
 
 
 def test_room_staff_see_the_entries_that_are_theirs_without_headings(client, bl_mediator):
