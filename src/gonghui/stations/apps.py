@@ -1,3 +1,4 @@
+"""Service stations (驿站, 骑手之家, 妈咪暖心小屋, 职工书屋…): map, nearest search, visits, star review."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,3 +11,7 @@ class StationsConfig(AppConfig):
     def ready(self):
         """What this module contributes to the platform is registered here (see docs/decisions.md,
         "Platform: how modules plug in")."""
+        from gonghui.core import pii
+
+        # The contact's mobile number of a station: protected at rest like every phone.
+        pii.register_fields(self.get_model("Station"), pii.Value("phone", "phone_hash", "phone_cipher"))
