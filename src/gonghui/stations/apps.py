@@ -12,6 +12,10 @@ class StationsConfig(AppConfig):
         """What this module contributes to the platform is registered here (see docs/decisions.md,
         "Platform: how modules plug in")."""
         from gonghui.core import pii
+        from gonghui.stations.stats import source
+        from gonghui.stats import activity
+
+        activity.register(source())
 
         # The contact's mobile number of a station: protected at rest like every phone.
         pii.register_fields(self.get_model("Station"), pii.Value("phone", "phone_hash", "phone_cipher"))

@@ -207,6 +207,7 @@ class StationReport(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                              related_name="+")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.OPEN)
+    reported_on = models.DateField(_("reported on"), default=timezone.localdate)
     due_on = models.DateField(_("deadline"))
     resolution = models.CharField(_("what was done"), max_length=500, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
