@@ -125,7 +125,7 @@ def _fields(*, name, kind, host_kind, host_name, address, lat, lon, datum, hours
     if host_kind not in HostKind.values:
         raise refuse("host_kind", _("Choose who hosts the station."), "invalid")
     if status not in StationStatus.values:
-        raise ValidationError({"status": ValidationError(_("Choose a status."), code="invalid")})
+        raise refuse("status", _("Choose a status."), "invalid")
     lat, lon = clean_coordinates(lat, lon, datum)
     always_open, parsed_hours = _hours(hours)
     return dict(name=_text(name, "name", max_length=100, required=True), kind=_kind(kind), host_kind=host_kind,
@@ -241,15 +241,15 @@ def review_record(*, actor, station: Station, score: int, reviewed_on: dt.date |
     today = timezone.localdate()
     reviewed_on = reviewed_on or today
     if reviewed_on > today:
-        raise ValidationError({"reviewed_on": ValidationError(_("A review cannot be dated in the future."), code="future")})
+        raise refuse("reviewed_on", _("A review cannot be dated in the future."), "future")
     try:
         score = int(score)
     except (TypeError, ValueError):
-        raise ValidationError({"score": ValidationError(_("The score is a whole number from 0 to 100."), code="invalid")}) from None
+        raise refuse("score", _("The score is a whole number from 0 to 100."), "invalid") from None
     if not 0 <= score <= 100:
-        raise ValidationError({"score": ValidationError(_("The score is a whole number from 0 to 100."), code="invalid")})
+        raise refuse("score", _("The score is a whole number from 0 to 100."), "invalid")
     if kind not in StationReview.Kind.values:
-        raise ValidationError({"kind": ValidationError(_("Choose a kind of review."), code="invalid")})
+        raise refuse("kind", _("Choose a kind of review."), "invalid")
     found = _facilities(facilities_found)
     notes = _text(notes, "notes", max_length=2000)
     documents = uploads.check_all(photos, field="photos", types=PHOTO_TYPES, max_files=MAX_PHOTOS)
@@ -348,7 +348,7 @@ def visit_record(*, user, code: str, key: str, rating: int | None = None) -> tup
     the same day is the same visit; a rating given then is kept)."""
     station = station_by_qr(code=code, key=key)
     if rating is not None and not 1 <= int(rating) <= 5:
-        raise ValidationError({"rating": ValidationError(_("Rate from 1 to 5 stars."), code="invalid")})
+        raise refuse("rating", _("Rate from 1 to 5 stars."), "invalid")
     today = timezone.localdate()
     try:
         with transaction.atomic():
@@ -372,7 +372,7 @@ def visit_rate(*, user, visit: StationVisit, rating: int) -> StationVisit:
     except (TypeError, ValueError):
         rating = 0
     if not 1 <= rating <= 5:
-        raise ValidationError({"rating": ValidationError(_("Rate from 1 to 5 stars."), code="invalid")})
+        raise refuse("rating", _("Rate from 1 to 5 stars."), "invalid")
     with transaction.atomic():
         StationVisit.objects.filter(pk=visit.pk).update(rating=rating)
         audit.record(actor=user, action="station.rate", obj=visit.station, org_path=visit.org_path,
@@ -388,7 +388,7 @@ WORKER_REPORT_KINDS = (StationReport.Kind.BROKEN, StationReport.Kind.CLOSED, Sta
 def report_file(*, user, station: Station, kind: str, text: str = "") -> StationReport:
     """A worker reports a problem: a task for the operating union, due in ``STATION_REPORT_DAYS``."""
     if kind not in WORKER_REPORT_KINDS:
-        raise ValidationError({"kind": ValidationError(_("Choose what is wrong."), code="invalid")})
+        raise refuse("kind", _("Choose what is wrong."), "invalid")
     text = _text(text, "text", max_length=500, required=kind == StationReport.Kind.OTHER)
     today = timezone.localdate()
     with transaction.atomic():
