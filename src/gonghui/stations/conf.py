@@ -44,6 +44,30 @@ DEFAULT_FACILITIES = (
     ("nursing", _("Nursing corner"), "heart"),
 )
 
+# The words cadres write in a spreadsheet for each default kind and facility (besides the code and label).
+ALIASES = {
+    "outdoor_station": ("户外劳动者驿站", "户外劳动者服务站点", "驿站", "鄞工驿站"),
+    "courier_station": ("小哥驿站", "骑手之家", "快递小哥驿站"),
+    "driver_home": ("司机之家",),
+    "nursing_room": ("妈咪暖心小屋", "母婴室", "爱心妈妈小屋"),
+    "library": ("职工书屋",),
+    "service_centre": ("新就业形态劳动者服务中心", "服务中心"),
+    "recuperation_base": ("疗休养基地",),
+    "craftsman_school": ("工匠学堂",),
+    "seats": ("座椅", "桌椅"),
+    "water": ("饮用水", "饮水机", "热水"),
+    "microwave": ("微波炉",),
+    "fridge": ("冰箱",),
+    "climate": ("空调", "暖气", "冷暖空调"),
+    "first_aid": ("急救箱", "药箱", "医药箱"),
+    "toilet": ("厕所", "卫生间", "附近厕所"),
+    "charging": ("充电", "手机充电", "充电宝"),
+    "wifi": ("wifi", "无线网络", "WiFi", "Wi-Fi"),
+    "lockers": ("储物柜",),
+    "books": ("图书", "书籍"),
+    "nursing": ("哺乳", "哺乳室", "母婴设施"),
+}
+
 DEFAULT_STAR_RULES = ((90, 5), (80, 4), (70, 3), (60, 2))
 OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
