@@ -14,8 +14,10 @@ class StationsConfig(AppConfig):
         from gonghui.core import pii
         from gonghui.stations.stats import source
         from gonghui.stats import activity
+        from gonghui.workbench import routes
 
         activity.register(source())
 
         # The contact's mobile number of a station: protected at rest like every phone.
         pii.register_fields(self.get_model("Station"), pii.Value("phone", "phone_hash", "phone_cipher"))
+        routes.register_api_router("/stations", "gonghui.stations.api:router")
