@@ -33,6 +33,10 @@ class Nearby:
     minutes: int
     open_now: bool
 
+    @property
+    def distance_text(self) -> str:
+        return f"{round(self.metres)} m" if self.metres < 1000 else f"{self.metres / 1000:.1f} km"
+
 
 def stations_in_scope(*, user, perm: Perm = Perm.READ) -> QuerySet[Station]:
     return Station.objects.filter(scope_for(user, perm).q("org_path"))
