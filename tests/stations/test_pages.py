@@ -77,7 +77,7 @@ class TestStaffPages:
                 "lat": "121.55", "lon": "29.81", "datum": "wgs84", "always_open": "on", "status": "open"}
         response = client.post(reverse("staff:stations:new"), data)
         assert response.status_code == 400 and 'coords' not in html(response)
-        assert "swapped" in html(response) or "互换" in html(response) or "颠倒" in html(response)
+        assert "纬度和经度似乎填反了" in html(response)
         data.update(lat="29.81", lon="121.55", always_open="", day0="20:00-08:00")
         assert client.post(reverse("staff:stations:new"), data).status_code == 400
         assert not Station.objects.exists()
