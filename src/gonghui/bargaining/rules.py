@@ -247,10 +247,9 @@ def order_problems(dates: Dates) -> list[str]:
         if last is not None and day < last:
             problems.append(f"{name}_before_{last_name}")
         last_name, last = name, day
-    for name in ("cleared_on", "objected_on"):
-        day = getattr(dates, name)
-        if day is not None and (dates.filed_on is None or day < dates.filed_on):
-            problems.append(f"{name}_before_filed_on")
+    # (An objection sends the round back to the vote, so it may lie before a later filing.)
+    if dates.cleared_on is not None and (dates.filed_on is None or dates.cleared_on < dates.filed_on):
+        problems.append("cleared_on_before_filed_on")
     return problems
 
 
