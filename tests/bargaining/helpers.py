@@ -7,7 +7,7 @@ from gonghui.bargaining.models import ContractKind, Side, VoteBody
 from gonghui.bargaining.services import Covered, Terms
 
 D = dt.date
-TODAY = D(2026, 6, 30)
+TODAY = D(2026, 11, 30)
 
 
 def open_round(actor, org, *, offered_on=D(2026, 4, 1), kind=ContractKind.COMPREHENSIVE, workers=200, **kw):

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 from django.db.models import Count, Q
 
+from gonghui.bargaining import rules
 from gonghui.bargaining.models import Contract, ContractKind, Coverage
 from gonghui.core.paths import subtree_q, upper_bound
 from gonghui.orgs.models import Org, OrgKind
@@ -36,6 +37,11 @@ def in_force_q(day: dt.date, prefix: str = "") -> Q:
 
 def contracts_in_force(path: str, day: dt.date):
     return Contract.objects.filter(subtree_q(path, "org_path"), in_force_q(day), starts_on__lte=day)
+
+
+def contract_binds(contract: Contract, day: dt.date) -> bool:
+    return rules.in_force(starts_on=contract.starts_on, ends_on=contract.ends_on, day=day,
+                          effective_on=contract.effective_on, terminated_on=contract.terminated_on)
 
 
 def rate(part: int, whole: int) -> Decimal | None:

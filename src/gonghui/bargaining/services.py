@@ -535,3 +535,47 @@ def contract_terminate(*, actor, contract: Contract, on: dt.date, reason: str, t
         _sync_coverage(row)
         _audit(actor, "contract_terminate", row, row.org_path, number=row.number, on=str(on), reason=reason)
     return row
+
+
+# ------------------------------------------------------------------------------ reminders
+
+def overdue_reminders(*, today: dt.date | None = None) -> dict[str, int]:
+    """Text the cadres of each union with an overdue round (its own union's and the union's above,
+    which guides it), one text per cadre with the count. Meant to run daily
+    (``tasks.send_overdue_reminders``); only cadres with a verified mobile are texted, the mobile
+    decrypted in memory for the send and never logged. Returns counts."""
+    from django.conf import settings
+    from django.utils import translation
+
+    from gonghui.core import pii, sms
+    from gonghui.core.models import AccountPhone, Role, RoleKind
+
+    today = today or timezone.localdate()
+    cal = calendar()
+    late: dict[str, int] = {}
+    for row in Round.objects.filter(state=RoundState.OPEN).only(*_DATE_FIELDS, "org_path", "state").iterator():
+        due = rules.waiting_for(dates_of(row), today, cal)
+        if due is not None and due.overdue:
+            late[row.org_path] = late.get(row.org_path, 0) + 1
+    paths: dict[str, int] = {}
+    for path, n in late.items():
+        for reach in {path, parent_path(path)} - {""}:
+            paths[reach] = paths.get(reach, 0) + n
+    per_user: dict[int, int] = {}
+    for user_id, path in Role.objects.filter(kind=RoleKind.CADRE, org__path__in=list(paths),
+                                             user__is_active=True).values_list("user_id", "org__path"):
+        per_user[user_id] = per_user.get(user_id, 0) + paths[path]
+    sender = sms.sender()
+    sent = 0
+    for phone in AccountPhone.objects.filter(user_id__in=list(per_user)):
+        number = pii.decrypt(phone.phone_cipher, key_id=phone.pii_key_id, bound_to=phone.phone_hash)
+        with translation.override(settings.LANGUAGE_CODE):
+            text = _("[Collective bargaining] %(n)d bargaining rounds of your unions are past a legal deadline; "
+                     "please follow them up.") % {"n": per_user[phone.user_id]}
+        sender.send(phone=number, text=text)
+        sent += 1
+    return {"rounds": sum(late.values()), "unions": len(late), "cadres": len(per_user), "texts": sent}
+
+
+_DATE_FIELDS = ("offered_on", "replied_on", "talks_on", "voted_on", "signed_on", "filed_on", "cleared_on",
+                "objected_on", "announced_on")
