@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import IO
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from gonghui.bargaining.models import Contract
 from gonghui.core.exports import Sheet, export
@@ -24,7 +24,9 @@ def _rows(contracts: QuerySet[Contract]):
 def contract_export(*, actor, org: Org | None, contracts: QuerySet[Contract], target: IO[bytes],
                     filters: str = "") -> int:
     """Write ``contracts`` (a ``selectors.contract_list`` of this actor, as the page filtered it); audited."""
-    headers = (_("Contract number"), _("Title"), _("Contract kind"), _("Scope"), _("Union"), _("Employer side"),
+    headers = (_("Contract number"), pgettext("bargaining", "Title"), _("Contract kind"), pgettext("bargaining", "Scope"),
+               _("Union"),
+               _("Employer side"),
                _("Signing date"), _("Term starts"), _("Term ends"), _("Filing date"), _("In force from"),
                _("Announcement date"), _("Ended early on"), _("Workers covered"), _("Wage growth (%)"),
                _("Minimum monthly wage in the firm (yuan)"))

@@ -12,7 +12,7 @@ from gonghui.bargaining.models import ContractKind, RoundState, Scope, Side, Ski
 from gonghui.core.money import MoneyField
 from gonghui.core.uploads import DocumentsField
 
-EXPIRY_CHOICES = [("", _("Any")), ("30", _("Within 30 days")), ("60", _("Within 60 days")),
+EXPIRY_CHOICES = [("", pgettext_lazy("bargaining", "Any")), ("30", _("Within 30 days")), ("60", _("Within 60 days")),
                   ("90", _("Within 90 days"))]
 
 
@@ -53,18 +53,18 @@ class RoundFilterForm(forms.Form):
 class ContractFilterForm(forms.Form):
     q = forms.CharField(label=_("Title, employer or number"), required=False, max_length=100)
     kind = forms.ChoiceField(label=_("Contract kind"), choices=_choices(ContractKind), required=False)
-    scope = forms.ChoiceField(label=_("Scope"), choices=_choices(Scope), required=False)
+    scope = forms.ChoiceField(label=pgettext_lazy("bargaining", "Scope"), choices=_choices(Scope), required=False)
     in_force = forms.BooleanField(label=_("Only in force today"), required=False)
-    expiring = forms.ChoiceField(label=_("Expiring"), choices=EXPIRY_CHOICES, required=False)
+    expiring = forms.ChoiceField(label=pgettext_lazy("bargaining", "Expiring"), choices=EXPIRY_CHOICES, required=False)
 
 
 class RoundOpenForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(label=pgettext_lazy("bargaining", "Title"), max_length=200)
     kind = forms.ChoiceField(label=_("Contract kind"), choices=ContractKind.choices)
-    scope = forms.ChoiceField(label=_("Scope"), choices=Scope.choices, initial=Scope.ENTERPRISE)
+    scope = forms.ChoiceField(label=pgettext_lazy("bargaining", "Scope"), choices=Scope.choices, initial=Scope.ENTERPRISE)
     employer = forms.CharField(label=_("Employer side"), max_length=200,
                                help_text=_("The enterprise, or the employers' association of the sector or area."))
-    workers = count_field(_("Workers"), minimum=1)
+    workers = count_field(pgettext_lazy("bargaining", "Workers"), minimum=1)
     offered_by = forms.ChoiceField(label=_("Offer made by"), choices=Side.choices)
     offered_on = date_field(_("Offer date"))
     renews = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -84,10 +84,10 @@ class VoteForm(forms.Form):
     body = forms.ChoiceField(label=_("Voted by"), choices=VoteBody.choices)
     held_on = date_field(_("Vote date"))
     eligible = count_field(_("Delegates or workers entitled to vote"), minimum=1)
-    present = count_field(_("Present"))
-    in_favour = count_field(_("In favour"))
-    against = count_field(_("Against"))
-    abstained = count_field(_("Abstained"))
+    present = count_field(pgettext_lazy("bargaining", "Present"))
+    in_favour = count_field(pgettext_lazy("bargaining", "In favour"))
+    against = count_field(pgettext_lazy("bargaining", "Against"))
+    abstained = count_field(pgettext_lazy("bargaining", "Abstained"))
 
 
 class SignForm(forms.Form):
@@ -137,13 +137,14 @@ class SignForm(forms.Form):
 
 class ReviewForm(forms.Form):
     on = date_field(_("Date of the bureau's answer"))
-    objection = forms.CharField(label=_("Objection"), required=False, max_length=500,
+    objection = forms.CharField(label=pgettext_lazy("bargaining", "Objection"), required=False, max_length=500,
                                 widget=forms.Textarea(attrs={"rows": 2}),
                                 help_text=_("Leave empty when the bureau has no objection."))
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
+    reason = forms.CharField(label=pgettext_lazy("bargaining", "Reason"), max_length=500,
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class TerminateForm(ReasonForm):

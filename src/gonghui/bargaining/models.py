@@ -47,16 +47,16 @@ class VoteBody(models.TextChoices):
 
 class SkillFactor(models.TextChoices):
     SKILL_LEVEL = "skill_level", _("Skill level")
-    PATENTS = "patents", _("Patents")
-    EDUCATION = "education", _("Education")
-    HONOURS = "honours", _("Honours")
+    PATENTS = "patents", pgettext_lazy("bargaining", "Patents")
+    EDUCATION = "education", pgettext_lazy("bargaining", "Education")
+    HONOURS = "honours", pgettext_lazy("bargaining", "Honours")
     APPRENTICES = "apprentices", _("Master–apprentice results")
 
 
 class RoundState(models.TextChoices):
     OPEN = "open", pgettext_lazy("bargaining", "In negotiation")
-    CONCLUDED = "concluded", _("Concluded")
-    ABANDONED = "abandoned", _("Abandoned")
+    CONCLUDED = "concluded", pgettext_lazy("bargaining", "Concluded")
+    ABANDONED = "abandoned", pgettext_lazy("bargaining", "Abandoned")
 
 
 def document_path(instance: Contract, filename: str) -> str:
@@ -70,12 +70,12 @@ class Round(models.Model):
 
     org = models.ForeignKey(Org, verbose_name=_("union"), on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, db_index=True)  # the union's path: the subtree filter
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("bargaining", "title"), max_length=200)
     kind = models.CharField(_("contract kind"), max_length=16, choices=ContractKind.choices)
-    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.ENTERPRISE)
+    scope = models.CharField(pgettext_lazy("bargaining", "scope"), max_length=16, choices=Scope.choices, default=Scope.ENTERPRISE)
     employer = models.CharField(_("employer side"), max_length=200)
-    workers = models.PositiveIntegerField(_("workers"))  # of the enterprise(s): the base of an all-workers vote
-    renews = models.ForeignKey("Contract", verbose_name=_("renews"), null=True, blank=True,
+    workers = models.PositiveIntegerField(pgettext_lazy("bargaining", "workers"))  # the base of an all-workers vote
+    renews = models.ForeignKey("Contract", verbose_name=pgettext_lazy("bargaining", "renews"), null=True, blank=True,
                                on_delete=models.PROTECT, related_name="renewal_rounds")
     state = models.CharField(_("state"), max_length=16, choices=RoundState.choices, default=RoundState.OPEN)
     offered_by = models.CharField(_("offer made by"), max_length=16, choices=Side.choices)
@@ -87,7 +87,7 @@ class Round(models.Model):
     filed_on = models.DateField(_("filing date"), null=True, blank=True)
     cleared_on = models.DateField(_("bureau's confirmation"), null=True, blank=True)
     objected_on = models.DateField(_("bureau's objection"), null=True, blank=True)
-    objection = models.CharField(_("objection"), max_length=500, blank=True)
+    objection = models.CharField(pgettext_lazy("bargaining", "objection"), max_length=500, blank=True)
     announced_on = models.DateField(_("announcement date"), null=True, blank=True)
     contract = models.OneToOneField("Contract", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="round")
@@ -111,11 +111,11 @@ class Vote(models.Model):
     body = models.CharField(_("voted by"), max_length=16, choices=VoteBody.choices)
     held_on = models.DateField(_("vote date"))
     eligible = models.PositiveIntegerField(_("delegates or workers entitled to vote"))
-    present = models.PositiveIntegerField(_("present"))
+    present = models.PositiveIntegerField(pgettext_lazy("bargaining", "present"))
     in_favour = models.PositiveIntegerField(_("in favour"))
-    against = models.PositiveIntegerField(_("against"))
+    against = models.PositiveIntegerField(pgettext_lazy("bargaining", "against"))
     abstained = models.PositiveIntegerField(_("abstained"))
-    passed = models.BooleanField(_("passed"))
+    passed = models.BooleanField(pgettext_lazy("bargaining", "passed"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -137,9 +137,9 @@ class Contract(models.Model):
     org = models.ForeignKey(Org, verbose_name=_("union"), on_delete=models.PROTECT, related_name="+")
     org_path = models.CharField(max_length=255, db_index=True)
     number = models.CharField(_("contract number"), max_length=32, unique=True)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(pgettext_lazy("bargaining", "title"), max_length=200)
     kind = models.CharField(_("contract kind"), max_length=16, choices=ContractKind.choices)
-    scope = models.CharField(_("scope"), max_length=16, choices=Scope.choices, default=Scope.ENTERPRISE)
+    scope = models.CharField(pgettext_lazy("bargaining", "scope"), max_length=16, choices=Scope.choices, default=Scope.ENTERPRISE)
     employer = models.CharField(_("employer side"), max_length=200)
     union_signatory = models.CharField(_("signed for the union by"), max_length=60)
     employer_signatory = models.CharField(_("signed for the employer by"), max_length=60)
@@ -154,7 +154,7 @@ class Contract(models.Model):
     minimum_wage = models.DecimalField(_("minimum monthly wage in the firm (yuan)"), max_digits=10, decimal_places=2,
                                        null=True, blank=True)
     skill_factors = models.JSONField(_("what counts for the grade"), default=list, blank=True)
-    renews = models.OneToOneField("self", verbose_name=_("renews"), null=True, blank=True,
+    renews = models.OneToOneField("self", verbose_name=pgettext_lazy("bargaining", "renews"), null=True, blank=True,
                                   on_delete=models.PROTECT, related_name="renewed_by")
     document = models.FileField(_("signed text"), upload_to=document_path, max_length=200, blank=True)
     document_token = models.CharField(max_length=32, blank=True)
@@ -181,9 +181,10 @@ class Coverage(models.Model):
     """An enterprise (its union) bound by a contract, and how many of its workers."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="coverage")
-    org = models.ForeignKey(Org, verbose_name=_("enterprise"), on_delete=models.PROTECT, related_name="+")
+    org = models.ForeignKey(Org, verbose_name=pgettext_lazy("bargaining", "enterprise"), on_delete=models.PROTECT,
+                            related_name="+")
     org_path = models.CharField(max_length=255)
-    workers = models.PositiveIntegerField(_("workers"))
+    workers = models.PositiveIntegerField(pgettext_lazy("bargaining", "workers"))
     # Copied from the contract (which never changes once in force) so that coverage on a day is one
     # range scan of this table: kind, in force from, term end, ended early.
     kind = models.CharField(max_length=16, choices=ContractKind.choices)
@@ -203,10 +204,10 @@ class SkillGrade(models.Model):
     """A grade of a skill-grade wage (能级工资) contract and its monthly pay."""
 
     contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="grades")
-    rank = models.PositiveSmallIntegerField(_("rank"))
+    rank = models.PositiveSmallIntegerField(pgettext_lazy("bargaining", "rank"))
     name = models.CharField(pgettext_lazy("bargaining", "grade"), max_length=60)
     monthly_pay = models.DecimalField(_("monthly pay (yuan)"), max_digits=10, decimal_places=2)
-    criteria = models.CharField(_("criteria"), max_length=300, blank=True)
+    criteria = models.CharField(pgettext_lazy("bargaining", "criteria"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("skill grade")

@@ -18,7 +18,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 from django.views.decorators.http import require_POST
 
 from gonghui.bargaining import figures, selectors, services, words
@@ -57,7 +57,7 @@ TIMELINE_LABELS = {
     "bargaining.contract_signed": lambda: _("Contract signed"),
     "bargaining.contract_record": lambda: _("Contract recorded"),
     "bargaining.contract_terminate": lambda: _("Contract ended early"),
-    "bargaining.export": lambda: _("Exported"),
+    "bargaining.export": lambda: pgettext("bargaining", "Exported"),
 }
 # The form of each step, with the date's label.
 STEP_FORMS = {
@@ -137,17 +137,17 @@ def _timeline(obj):
 def _cards(found: dict) -> list[dict]:
     return [
         {"key": "contracts_in_force", "label": _("Contracts in force"), "value": found["contracts_in_force"],
-         "unit": _("contracts"), "icon": "file-earmark-text"},
+         "unit": pgettext("bargaining", "contracts"), "icon": "file-earmark-text"},
         {"key": "enterprises", "label": _("Enterprises with a contract"), "value": found["enterprises"],
-         "unit": _("enterprises"), "icon": "buildings"},
+         "unit": pgettext("bargaining", "enterprises"), "icon": "buildings"},
         {"key": "rate", "label": _("Bargaining rate"), "value": found["rate"], "unit": "%", "icon": "percent",
          "rate": True},
-        {"key": "workers", "label": _("Workers covered"), "value": found["workers"], "unit": _("people"),
+        {"key": "workers", "label": _("Workers covered"), "value": found["workers"], "unit": pgettext("bargaining", "people"),
          "icon": "people"},
         {"key": "skill_enterprises", "label": _("Skill-grade wage enterprises"), "value": found["skill_enterprises"],
-         "unit": _("enterprises"), "icon": "ladder"},
+         "unit": pgettext("bargaining", "enterprises"), "icon": "ladder"},
         {"key": "skill_workers", "label": _("Workers on skill-grade wages"), "value": found["skill_workers"],
-         "unit": _("people"), "icon": "person-workspace"},
+         "unit": pgettext("bargaining", "people"), "icon": "person-workspace"},
     ]
 
 
@@ -175,7 +175,8 @@ def home(request):
         for h in figures.EXPIRY_HORIZONS
     ]
     kinds = [(str(label), found["by_kind"][value]) for value, label in ContractKind.choices]
-    charts = [chart_spec("bargaining-kinds", "pie", _("Contracts in force by kind"), kinds, unit=_("contracts"),
+    charts = [chart_spec("bargaining-kinds", "pie", _("Contracts in force by kind"), kinds,
+                         unit=pgettext("bargaining", "contracts"),
                          series=_("Contracts in force"))]
     return _render(request, "bargaining/staff/home.html", {
         "cards": _cards(found), "queue": queue, "found": found, "today": today, "charts": charts,
