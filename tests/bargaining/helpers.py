@@ -10,10 +10,11 @@ D = dt.date
 TODAY = D(2026, 11, 30)
 
 
-def open_round(actor, org, *, offered_on=D(2026, 4, 1), kind=ContractKind.COMPREHENSIVE, workers=200, **kw):
+def open_round(actor, org, *, offered_on=D(2026, 4, 1), kind=ContractKind.COMPREHENSIVE, workers=200, today=TODAY,
+               **kw):
     return services.round_open(actor=actor, org=org, title=f"{org.name}2026年集体合同", kind=kind,
                                employer="某科技有限公司", workers=workers, offered_by=Side.UNION,
-                               offered_on=offered_on, today=TODAY, **kw)
+                               offered_on=offered_on, today=today, **kw)
 
 
 def terms(org, *, workers=200, starts_on=D(2026, 5, 1), ends_on=D(2029, 4, 30), **kw):
