@@ -1,3 +1,4 @@
+"""困难职工帮扶: hardship files, grading, notice and approval, help paid once, yearly review, lifting out."""
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
@@ -10,3 +11,11 @@ class AssistanceConfig(AppConfig):
     def ready(self):
         """What this module contributes to the platform is registered here (see docs/decisions.md,
         "Platform: how modules plug in")."""
+        from gonghui.assistance.stats import SOURCE
+        from gonghui.core import pii
+        from gonghui.stats import activity
+
+        activity.register(SOURCE)
+        pii.register_fields(self.get_model("HouseholdMember"), pii.Value("id", "id_hash", "id_cipher"))
+        # The person a grant belongs to: the member's ID hash, city-wide (help once a cycle).
+        pii.register_fields(self.get_model("Grant"), pii.Value("id", "person_hash"))
