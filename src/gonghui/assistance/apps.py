@@ -14,8 +14,10 @@ class AssistanceConfig(AppConfig):
         from gonghui.assistance.stats import SOURCE
         from gonghui.core import pii
         from gonghui.stats import activity
+        from gonghui.workbench import routes
 
         activity.register(SOURCE)
         pii.register_fields(self.get_model("HouseholdMember"), pii.Value("id", "id_hash", "id_cipher"))
         # The person a grant belongs to: the member's ID hash, city-wide (help once a cycle).
         pii.register_fields(self.get_model("Grant"), pii.Value("id", "person_hash"))
+        routes.register_api_router("/hardship", "gonghui.assistance.api:router")

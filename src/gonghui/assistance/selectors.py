@@ -49,8 +49,13 @@ def files_for(user, perm: Perm = Perm.READ) -> QuerySet[HardshipFile]:
     return HardshipFile.objects.filter(scope_for(user, perm).q("org_path"))
 
 
+MAX_ID = 2**31 - 1
+
+
 def file_get(user, pk, perm: Perm = Perm.READ) -> HardshipFile:
     """A file the user may see; one outside their subtree is as unknown as one that does not exist."""
+    if not 0 < int(pk) <= MAX_ID:
+        raise Http404("No such file.")
     try:
         return files_for(user, perm).select_related("member", "org").get(pk=int(pk))
     except (HardshipFile.DoesNotExist, ValueError, TypeError):

@@ -780,8 +780,20 @@ def grant_retry(*, actor, grant: Grant) -> Grant:
 
 __all__ = [
     "Grade", "explain_refusal", "disbursement_approve", "disbursement_create", "disbursement_pay",
-    "file_add_documents", "file_apply", "file_approve", "file_lift_out", "file_object", "file_pause",
+    "file_add_documents", "file_apply", "file_reveal", "file_approve", "file_lift_out", "file_object", "file_pause",
     "file_refuse", "file_relieve", "file_resume", "file_review", "file_start_notice", "file_withdraw",
     "grant_retry", "household_of", "income_record", "line_amount", "may_file_for", "policy_set",
     "programme_create", "self_test", "standard_set", "visit_record",
 ]
+
+
+def file_reveal(*, actor, file: HardshipFile) -> list[dict]:
+    """The household in full (ID numbers, incomes): for roles that may reveal, with an audit line."""
+    require(actor, Perm.REVEAL, file.org_path)
+    people = list(file.household.order_by("pk"))
+    with transaction.atomic():
+        audit.record(actor=actor, action="hardship.reveal", obj=file, org_path=file.org_path,
+                     data={"people": len(people)})
+    return [{"name": p.name, "relation": p.relation,
+             "id_number": pii.decrypt(bytes(p.id_cipher), key_id=p.pii_key_id, bound_to=p.id_hash),
+             "work": p.work, "income_source": p.income_source, "yearly_income": p.yearly_income} for p in people]

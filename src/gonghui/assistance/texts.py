@@ -53,3 +53,15 @@ def explain(working: dict) -> list[str]:
                     "above": _("at or above twice the standard, no accident")}.get(step["rule"], step["rule"])
             out.append(_("Grade: %(grade)s (%(rule)s).") % {"grade": Grade(step["grade"]).label, "rule": rule})
     return out
+
+
+def mask_name(name: str) -> str:
+    """The public notice shows the family name only: 张** (a notice names no one in full)."""
+    return (name[:1] + "*" * max(1, len(name) - 1)) if name else ""
+
+
+def district_path(org_path: str) -> str:
+    """The district (second level) above a union, whose notice board a member reads."""
+    from gonghui.core.paths import STEP
+
+    return org_path[: 2 * STEP] if len(org_path) >= 2 * STEP else org_path
