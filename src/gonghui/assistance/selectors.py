@@ -110,7 +110,7 @@ def waiting_count(user, org) -> int:
     if org is None:
         return 0
     today = timezone.localdate()
-    return files_for(user, Perm.MANAGE).filter(
+    return files_for(user, Perm.MANAGE).filter(subtree_q(org.path, "org_path")).filter(
         queue_q("submitted", today) | queue_q("approval", today) | queue_q("review", today)).count()
 
 
@@ -168,3 +168,19 @@ def notice_board(org_path: str, today: dt.date | None = None) -> QuerySet[Hardsh
     return (HardshipFile.objects.filter(subtree_q(org_path, "org_path"), status=FileStatus.NOTICE,
                                         notice_end__gte=today)
             .select_related("member", "org").order_by("notice_end", "pk"))
+
+
+def member_by_id_number(user, raw: str):
+    """The member with this ID number in the user's subtree (MANAGE), or None (also when not a member)."""
+    from django.core.exceptions import ValidationError
+
+    from gonghui.core import pii
+    from gonghui.core.ids import parse_id_number
+    from gonghui.members.models import Member
+
+    try:
+        number = parse_id_number(raw or "").number
+    except ValidationError:
+        return None
+    return (Member.objects.filter(scope_for(user, Perm.MANAGE).q("org_path"), id_hash=pii.digest("id", number))
+            .select_related("org").first())

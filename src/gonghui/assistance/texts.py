@@ -49,7 +49,7 @@ def explain(working: dict) -> list[str]:
             rule = {"below_standard": _("below the 低保 standard"),
                     "below_relative": _("below twice the 低保 standard"),
                     "accident": _("struck by an accident, a disaster or an injury on duty"),
-                    "illness": _("a major illness costing more than 80% of the income"),
+                    "illness": _("a major illness costing more than 80 per cent of the income"),
                     "above": _("at or above twice the standard, no accident")}.get(step["rule"], step["rule"])
             out.append(_("Grade: %(grade)s (%(rule)s).") % {"grade": Grade(step["grade"]).label, "rule": rule})
     return out
