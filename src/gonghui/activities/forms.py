@@ -34,7 +34,7 @@ class ActivityForm(forms.Form):
     mode = forms.ChoiceField(label=_("How places are given"), choices=Mode.choices, initial=Mode.FIRST_COME)
     capacity = forms.IntegerField(label=_("Places"), min_value=1, max_value=10_000_000, required=False,
                                   help_text=_("Leave empty for no limit (first come) or an open activity."))
-    place = forms.CharField(label=_("Place"), max_length=200, required=False)
+    place = forms.CharField(label=pgettext_lazy("activities", "Place"), max_length=200, required=False)
     first_session = _dt(_("First session starts"))
     duration_minutes = forms.IntegerField(label=_("Each session lasts (minutes)"), min_value=10, max_value=60 * 24 * 14,
                                           initial=120)

@@ -56,7 +56,7 @@ class Activity(models.Model):
                              verbose_name=pgettext_lazy("activities", "kind"))
     title = models.CharField(_("title"), max_length=100)
     description = models.TextField(_("description"), blank=True)
-    place = models.CharField(_("place"), max_length=200, blank=True)
+    place = models.CharField(pgettext_lazy("activities", "place"), max_length=200, blank=True)
     station = models.CharField(_("station code"), max_length=40, blank=True)  # a stations module's code, if any
     mode = models.CharField(_("registration"), max_length=12, choices=Mode.choices, default=Mode.FIRST_COME)
     capacity = models.PositiveIntegerField(_("places"), null=True, blank=True)  # None: no limit
@@ -64,7 +64,7 @@ class Activity(models.Model):
     opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     # The audience: the organising union's subtree, narrowed by any of these (all that are set apply).
-    audience_categories = models.JSONField(_("groups"), default=list, blank=True)
+    audience_categories = models.JSONField(pgettext_lazy("activities", "groups"), default=list, blank=True)
     audience_new_form = models.BooleanField(_("new-form workers only"), default=False)
     audience_women = models.BooleanField(_("women workers only"), default=False)
     audience_eligibility = models.CharField(_("standing eligibility"), max_length=16, choices=Eligibility.choices,
@@ -105,7 +105,7 @@ class ActivitySession(models.Model):
     number = models.PositiveSmallIntegerField(_("number"))
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"), null=True, blank=True)
-    place = models.CharField(_("place"), max_length=200, blank=True)
+    place = models.CharField(pgettext_lazy("activities", "place"), max_length=200, blank=True)
     held = models.BooleanField(_("held"), default=False)  # set by its first check-in or return
     attended = models.PositiveIntegerField(_("attendance"), default=0)  # 人次: check-ins and returns
 
