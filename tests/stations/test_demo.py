@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,7 +21,7 @@ def test_the_demo_places_stations_in_every_district_and_worker_finds_one_near_yi
     found = selectors.nearest(*CENTRES["YZ"], limit=3)
     assert found and found[0].metres < 10_000
     assert StationVisit.objects.filter(user__username="worker").exists()
-    client.login(username="worker", password=PASSWORD)
+    client.force_login(get_user_model().objects.get(username="worker"))
     response = client.get(reverse("portal:stations:near"), {"district": "YZ"})
     assert response.status_code == 200 and 'data-testid="near-station"' in response.content.decode()
     nb = Station.objects.first().org.get_root()
