@@ -134,3 +134,15 @@ def test_stock_counts_open_stations_by_kind_on_a_day(tree):
     assert figures["stations"] == 2 and figures["stations_driver_home"] == 1 and figures["stations_library"] == 0
     assert activity.stock_figures(tree.nb.path, today - dt.timedelta(days=5))["stations"] == 1
     assert activity.stock_figures(tree.bl.path, today)["stations"] == 1
+
+
+@pytest.mark.django_db
+def test_the_daily_command_downgrades_lapsed_stations(tree):
+    from django.core.management import call_command
+
+    station = make_station(tree.yz)
+    services.review_record(actor=system_user(), station=station, score=95,
+                           reviewed_on=timezone.localdate() - dt.timedelta(days=400))
+    call_command("station_lapses")
+    station.refresh_from_db()
+    assert station.stars == 0 and AuditEntry.objects.filter(action="station.review_lapses").exists()

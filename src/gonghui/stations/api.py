@@ -226,7 +226,8 @@ def facility_list(request):
 def nearest(request, params: Query[StationNearestQuery]):
     lat, lon = services.clean_coordinates(params.lat, params.lon, params.datum)
     found = selectors.nearest(lat, lon, limit=params.limit, kind=params.kind, facility=params.facility,
-                              open_now=params.open_now, max_m=params.max_km * 1000 if params.max_km else None)
+                              open_now=params.open_now, max_m=params.max_km * 1000 if params.max_km else None,
+                              with_org=True)
     return [{"station": n.station, "metres": round(n.metres), "walking_minutes": n.minutes, "open_now": n.open_now}
             for n in found]
 

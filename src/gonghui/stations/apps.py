@@ -21,15 +21,10 @@ class StationsConfig(AppConfig):
         # The contact's mobile number of a station: protected at rest like every phone.
         pii.register_fields(self.get_model("Station"), pii.Value("phone", "phone_hash", "phone_cipher"))
         menu.register(menu.MenuEntry("stations", _("Service stations"), "staff:stations:home", "geo-alt",
-                                     group="unions", order=90, badge=_open_reports))
+                                     group="unions", order=90))
         portal.register_tile(portal.Tile("stations", _("Service stations"), "geo-alt", "portal:stations:near",
                                          order=80))
         routes.register_staff_urls("stations/", "gonghui.stations.staff_urls")
         routes.register_portal_urls("stations/", "gonghui.stations.portal_urls")
         routes.register_api_router("/stations", "gonghui.stations.api:router")
 
-
-def _open_reports(user, org) -> int:
-    from gonghui.stations.selectors import open_reports_count
-
-    return open_reports_count(user=user, org=org)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import json
+import math
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
@@ -22,7 +25,7 @@ from gonghui.orgs.models import Org
 from gonghui.stations import conf, geo, rules
 from gonghui.stations.models import Station, StationReport, StationReview, StationStatus, StationVisit
 
-START_M = 1_000.0
+START_M = 2_000.0
 GROWTH = 4.0
 
 
@@ -127,15 +130,32 @@ def home_figures(*, user, org: Org) -> dict:
 # --- finding the nearest ---------------------------------------------------------------------
 
 
-def _candidates(lat: float, lon: float, radius: float, *, kind: str, facility: str, statuses) -> list[tuple]:
+def _candidates(lat: float, lon: float, radius: float, *, kind: str, facility: str, statuses,
+                with_hours: bool) -> list[tuple]:
+    """(id, lat, lon, always_open, hours) of the stations in the box around the point.
+
+    Plain SQL, the same on SQLite and PostgreSQL: this runs a few times per search, and building the
+    ORM query cost more than running it."""
     min_lat, max_lat, min_lon, max_lon = geo.bounding_box(lat, lon, radius)
-    qs = Station.objects.filter(lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon,
-                                status__in=statuses)
+    table = Station._meta.db_table
+    where = ["lat >= %s", "lat <= %s", "lon >= %s", "lon <= %s",
+             f"status IN ({', '.join(['%s'] * len(statuses))})"]
+    params: list = [min_lat, max_lat, min_lon, max_lon, *statuses]
     if kind:
-        qs = qs.filter(kind=kind)
+        where.append("kind = %s")
+        params.append(kind)
     if facility:
-        qs = qs.filter(facilities__contains=f"|{facility}|")
-    return list(qs.values_list("id", "lat", "lon", "always_open", "hours"))
+        where.append("facilities LIKE %s ESCAPE '!'")
+        escaped = facility.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+        params.append(f"%|{escaped}|%")
+    columns = "id, lat, lon, always_open, hours" if with_hours else "id, lat, lon"
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {columns} FROM {table} WHERE {' AND '.join(where)}", params)
+        rows = cursor.fetchall()
+    if not with_hours:
+        return [(pk, slat, slon, True, None) for pk, slat, slon in rows]
+    return [(pk, slat, slon, bool(always), hours if isinstance(hours, dict) else json.loads(hours or "{}"))
+            for pk, slat, slon, always, hours in rows]
 
 
 def nearest_ids(lat: float, lon: float, *, limit: int = 10, kind: str = "", facility: str = "",
@@ -144,24 +164,30 @@ def nearest_ids(lat: float, lon: float, *, limit: int = 10, kind: str = "", faci
     """(metres, station id) of the nearest ``limit`` stations within ``max_m``, nearest first (ties by id)."""
     max_m = max_m if max_m is not None else conf.max_km() * 1000
     radius = min(START_M, max_m)
+    haversine = geo.haversine_m
     while True:
         found = []
         for pk, slat, slon, always, hours in _candidates(lat, lon, radius, kind=kind, facility=facility,
-                                                        statuses=statuses):
-            d = geo.haversine_m(lat, lon, slat, slon)
+                                                        statuses=statuses, with_hours=open_at is not None):
+            d = haversine(lat, lon, slat, slon)
             if d <= radius and (open_at is None or rules.is_open(always, hours, open_at)):
                 found.append((d, pk))
         if len(found) >= limit or radius >= max_m:
             return heapq.nsmallest(limit, found)
-        radius = min(radius * GROWTH, max_m)
+        # Grow by what the density seen so far suggests (the area grows with the square of the radius),
+        # at least by GROWTH: few round trips in the country as in the city.
+        wanted = math.sqrt(limit / max(len(found), 0.5)) * 1.2
+        radius = min(radius * max(GROWTH, wanted), max_m)
 
 
 def nearest(lat: float, lon: float, *, limit: int = 10, kind: str = "", facility: str = "", open_now: bool = False,
-            max_m: float | None = None, now: dt.datetime | None = None) -> list[Nearby]:
+            max_m: float | None = None, now: dt.datetime | None = None, with_org: bool = False) -> list[Nearby]:
+    """The nearest stations as the member pages show them (``with_org``: their unions too, for the API)."""
     now = timezone.localtime(now)
     ranked = nearest_ids(lat, lon, limit=limit, kind=kind, facility=facility, open_at=now if open_now else None,
                          max_m=max_m)
-    by_id = Station.objects.select_related("org").in_bulk([pk for _d, pk in ranked])
+    stations = Station.objects.select_related("org") if with_org else Station.objects.all()
+    by_id = stations.in_bulk([pk for _d, pk in ranked])
     return [Nearby(station=by_id[pk], metres=d, minutes=rules.walking_minutes(d),
                    open_now=rules.is_open(by_id[pk].always_open, by_id[pk].hours, now))
             for d, pk in ranked if pk in by_id]
