@@ -27,6 +27,7 @@ from gonghui.bargaining.models import Contract, ContractKind, Coverage, Round, S
 from gonghui.bench.common import Metric, bench_actor, percentile
 from gonghui.bench.extensions import Bench, Option, at_least_one
 from gonghui.core.paths import subtree_q
+from gonghui.core.workdays import calendar
 from gonghui.orgs.models import Org, OrgKind
 
 KINDS = (ContractKind.COMPREHENSIVE, ContractKind.WAGE, ContractKind.SKILL_WAGE, ContractKind.WOMEN)
@@ -55,6 +56,7 @@ def _seed(n: int, enterprises: list[Org], today: dt.date, rng: random.Random) ->
                  effective_on=c.effective_on, ends_on=c.ends_on)
         for c, orgs in zip(contracts, spans) for o in dict.fromkeys(orgs)], batch_size=2_000)
     rounds = []
+    cal = calendar()
     steps = ["offered_on", "replied_on", "talks_on", "voted_on"]
     for i in range(max(1, n // 10)):
         org = enterprises[i % len(enterprises)]
@@ -64,7 +66,8 @@ def _seed(n: int, enterprises: list[Org], today: dt.date, rng: random.Random) ->
             dates[name] = day
             day += dt.timedelta(days=rng.randrange(0, 5))
         rounds.append(Round(org=org, org_path=org.path, title="bench", kind=ContractKind.WAGE, employer="bench",
-                            workers=100, offered_by=Side.UNION, **dates))
+                            workers=100, offered_by=Side.UNION, due_on=rules.queue_due(rules.Dates(**dates), cal),
+                            **dates))
     Round.objects.bulk_create(rounds, batch_size=2_000)
 
 

@@ -254,7 +254,8 @@ def _rounds(districts, enterprises, targets, workers, today, rng) -> int:
             w = workers[org.pk]
             row = Round(org=org, org_path=org.path, title=f"{org.name.removesuffix('工会')}{today.year}年工资集体协商",
                         kind=ContractKind.WAGE, scope=Scope.ENTERPRISE, employer=org.name.removesuffix("工会"),
-                        workers=w, offered_by=Side.UNION if n % 3 else Side.EMPLOYER, state=RoundState.OPEN, **d)
+                        workers=w, offered_by=Side.UNION if n % 3 else Side.EMPLOYER, state=RoundState.OPEN,
+                        due_on=rules.queue_due(rules.Dates(**d), cal), **d)
             if "voted_on" in d:
                 eligible = max(3, w // 10)
                 present = eligible - eligible // 10

@@ -89,6 +89,8 @@ class Round(models.Model):
     objected_on = models.DateField(_("bureau's objection"), null=True, blank=True)
     objection = models.CharField(pgettext_lazy("bargaining", "objection"), max_length=500, blank=True)
     announced_on = models.DateField(_("announcement date"), null=True, blank=True)
+    # The deadline after which the round is overdue (``rules.queue_due``), kept by the services.
+    due_on = models.DateField(null=True, blank=True)
     contract = models.OneToOneField("Contract", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="round")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -98,7 +100,8 @@ class Round(models.Model):
         verbose_name = _("bargaining round")
         verbose_name_plural = _("bargaining rounds")
         ordering = ["-offered_on", "-id"]
-        indexes = [models.Index(fields=["state", "org_path"], name="bargaining_round_open_idx")]
+        indexes = [models.Index(fields=["state", "org_path", "due_on"], name="bargaining_round_open_idx"),
+                   models.Index(fields=["state", "due_on"], name="bargaining_round_due_idx")]
 
     def __str__(self) -> str:
         return self.title
