@@ -171,7 +171,9 @@ class Contract(models.Model):
         verbose_name = _("collective contract")
         verbose_name_plural = _("collective contracts")
         ordering = ["-signed_on", "-id"]
-        indexes = [models.Index(fields=["org_path", "effective_on", "ends_on"], name="bargaining_contract_term_idx")]
+        # Covering the figures on a day (``figures``): the subtree's range, then what is read of each row.
+        indexes = [models.Index(fields=["org_path", "effective_on", "ends_on", "starts_on", "terminated_on", "kind"],
+                                name="bargaining_contract_term_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="bargaining_contract_term"),
         ]
@@ -199,7 +201,9 @@ class Coverage(models.Model):
         verbose_name = _("enterprise covered")
         verbose_name_plural = _("enterprises covered")
         ordering = ["org_path"]
-        indexes = [models.Index(fields=["org_path", "effective_on", "ends_on"], name="bargaining_coverage_idx")]
+        # Covering the figures on a day: an index-only scan of the subtree's range.
+        indexes = [models.Index(fields=["org_path", "effective_on", "ends_on", "terminated_on", "kind", "org",
+                                        "workers"], name="bargaining_coverage_idx")]
         constraints = [models.UniqueConstraint(fields=["contract", "org"], name="bargaining_coverage_once")]
 
 
