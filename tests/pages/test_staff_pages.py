@@ -3,8 +3,11 @@ import re
 
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from gonghui.core.dates import end_of_last_year
 from gonghui.members.models import Category
+from gonghui.stats import tallies
 from tests.factories import PASSWORD, UserFactory, grant, make_member, make_org
 from tests.pages.conftest import YZ_MEMBER_ID
 
@@ -108,6 +111,19 @@ class TestHomeAndStats:
             assert label in html
         assert 'data-testid="kpi-members">1<' in html
         assert 'data-testid="kpi-new_form_orgs">1<' in html
+
+    def test_home_compares_with_the_end_of_last_year_from_its_snapshot(self, client, yz_cadre, yz_member, tree):
+        year_end = end_of_last_year(timezone.localdate())
+        make_member(tree.yze, name="今年一", joined_on=timezone.localdate())
+        make_member(tree.yze, name="今年二", joined_on=timezone.localdate())
+        tallies.take_snapshot(year_end)  # 1 member then (joined 2020), 3 now
+        client.force_login(yz_cadre)
+        client.get("/staff/")  # warm caches (content types, sessions)
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get("/staff/").content.decode()
+        assert 'data-testid="kpi-members">3<' in html
+        assert "较上年末" in html and "+200.0%" in html
+        assert not any("members_member" in q["sql"] for q in queries.captured_queries)
 
     def test_the_stats_page_has_four_charts_with_titles_units_and_tables(self, client, yz_cadre, yz_member):
         client.force_login(yz_cadre)
