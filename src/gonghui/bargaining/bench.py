@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from gonghui.bargaining import figures, rules, selectors
 from gonghui.bargaining.models import Contract, ContractKind, Coverage, Round, Scope, Side
-from gonghui.bench.common import Metric, bench_actor, percentile
+from gonghui.bench.common import Metric, bench_actor, percentile, vacuum
 from gonghui.bench.extensions import Bench, Option, at_least_one
 from gonghui.core.paths import subtree_q
 from gonghui.core.workdays import calendar
@@ -106,6 +106,7 @@ def run(options) -> list[Metric]:
     try:
         with transaction.atomic():
             _seed(n, enterprises, today, random.Random("gonghui-bench:contracts"))
+            vacuum([Contract, Coverage, Round], analyze_in_transaction=True)  # PostgreSQL: plan on fresh statistics
             levels = [("city", city)] + [("district", o) for o in Org.objects.filter(code="YZ")]
             for level, org in levels:
                 found = figures.coverage(org.path, today)
