@@ -64,3 +64,39 @@ def test_the_export_is_audited(tree, yz_cadre):
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True).active
     assert len(list(sheet.iter_rows())) == 2
     assert AuditEntry.objects.filter(action="bargaining.export").count() == 1
+
+
+def _queries(client, url: str) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    return len(captured)
+
+
+def test_lists_run_a_fixed_number_of_queries(tree, yz_cadre, api_as):
+    from tests.factories import make_org
+
+    client = client_for(yz_cadre)
+    api = api_as(yz_cadre)
+    signed_round(yz_cadre, tree.yze)
+    urls = ["/staff/bargaining/", "/staff/bargaining/rounds/", "/staff/bargaining/contracts/",
+            "/api/v1/bargaining/rounds", "/api/v1/bargaining/contracts"]
+    before = {url: _queries(client, url) for url in urls[:3]}
+    before_api = {url: len(_api_queries(api, url)) for url in urls[3:]}
+    for n in range(4):
+        firm = make_org(tree.yzt, name=f"鄞州第{n}公司工会")
+        signed_round(yz_cadre, firm)
+        open_round(yz_cadre, firm, offered_on=D(2026, 4, 1))
+    assert {url: _queries(client, url) for url in urls[:3]} == before
+    assert {url: len(_api_queries(api, url)) for url in urls[3:]} == before_api
+
+
+def _api_queries(api, url: str):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert api.get(url).status_code == 200
+    return captured.captured_queries

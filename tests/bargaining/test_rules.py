@@ -153,3 +153,17 @@ def test_in_force_on_a_day():
     assert rules.in_force(day=D(2026, 12, 31), **kw)
     assert not rules.in_force(day=D(2027, 1, 1), **kw)
     assert not rules.in_force(day=D(2026, 6, 1), terminated_on=D(2026, 6, 1), **kw)
+
+
+@given(offered=days, gaps=st.lists(st.integers(0, 40), min_size=7, max_size=7), upto=st.integers(1, 7),
+       today=st.dates(min_value=D(2010, 1, 1), max_value=D(2026, 12, 31)))
+def test_the_stored_deadline_says_overdue_exactly_when_the_rules_do(offered, gaps, upto, today):
+    names = ["offered_on", "replied_on", "talks_on", "voted_on", "signed_on", "filed_on", "announced_on"]
+    values, day = {}, offered
+    for name, gap in zip(names[:upto], gaps):
+        values[name] = day
+        day = day + dt.timedelta(days=gap)
+    dates = Dates(**values)
+    waiting = rules.waiting_for(dates, today, CAL)
+    due = rules.queue_due(dates, CAL)
+    assert (waiting is not None and waiting.overdue) == (due is not None and today > due)

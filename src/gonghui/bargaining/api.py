@@ -30,6 +30,7 @@ from gonghui.bargaining.models import (
 from gonghui.core.api import ERRORS, NO_NUL, paginate
 from gonghui.core.money import MoneyIn
 from gonghui.core.scope import Perm
+from gonghui.core.workdays import calendar
 from gonghui.orgs.selectors import org_get
 
 router = Router(tags=["bargaining"])
@@ -169,8 +170,8 @@ class ContractCoverageOut(Schema):
     expiring_90: int
 
 
-def _round_out(row: Round, today: dt.date | None = None, with_votes: bool = False) -> dict:
-    found = selectors.standing(row, today or _today())
+def _round_out(row: Round, today: dt.date | None = None, with_votes: bool = False, cal=None) -> dict:
+    found = selectors.standing(row, today or _today(), cal)
     waiting = None
     if found.waiting is not None:
         step = found.waiting.step
@@ -238,12 +239,12 @@ def round_list(request, params: Query[BargainingRoundQuery]):
     if params.overdue:
         if org is None:
             raise Http404
-        rows = [s.round for s in selectors.open_standings(user=request.user, org=org, today=_today()) if s.overdue]
-        page = paginate(rows, params.page)
+        page = paginate(selectors.round_queue(user=request.user, org=org, today=_today()), params.page)
     else:
         page = paginate(selectors.round_list(user=request.user, org=org, state=params.state, kind=params.kind,
                                              text=params.q), params.page)
-    page["results"] = [_round_out(r) for r in page["results"]]
+    cal = calendar()
+    page["results"] = [_round_out(r, cal=cal) for r in page["results"]]
     return page
 
 

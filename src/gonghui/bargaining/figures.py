@@ -51,24 +51,22 @@ def rate(part: int, whole: int) -> Decimal | None:
     return (Decimal(part) * 100 / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def _covered(path: str, day: dt.date, kind: str | None = None) -> tuple[int, int]:
-    """(enterprises, workers) covered in the subtree on ``day``, each enterprise once."""
+def _covered(path: str, day: dt.date) -> tuple[int, int, int, int]:
+    """(enterprises, workers, skill-grade enterprises, their workers) covered in the subtree on
+    ``day``, each enterprise once: one pass over the subtree's coverage rows."""
     table = connection.ops.quote_name(Coverage._meta.db_table)
     upper = upper_bound(path)
     where = ["org_path >= %s", "effective_on <= %s", "ends_on >= %s", "(terminated_on IS NULL OR terminated_on > %s)"]
-    params: list = [path, day, day, day]
+    params: list = [ContractKind.SKILL_WAGE, path, day, day, day]
     if upper is not None:
         where.append("org_path < %s")
         params.append(upper)
-    if kind is not None:
-        where.append("kind = %s")
-        params.append(kind)
-    sql = (f"SELECT COUNT(*), COALESCE(SUM(w), 0) FROM (SELECT org_id, MAX(workers) AS w FROM {table} "
+    sql = (f"SELECT COUNT(*), COALESCE(SUM(w), 0), COUNT(s), COALESCE(SUM(s), 0) FROM ("
+           f"SELECT org_id, MAX(workers) AS w, MAX(CASE WHEN kind = %s THEN workers END) AS s FROM {table} "
            f"WHERE {' AND '.join(where)} GROUP BY org_id) AS per_enterprise")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        enterprises, workers = cursor.fetchone()
-    return int(enterprises), int(workers)
+        return tuple(int(v) for v in cursor.fetchone())
 
 
 def unionised_enterprises(path: str) -> int:
@@ -76,23 +74,22 @@ def unionised_enterprises(path: str) -> int:
 
 
 def coverage(path: str, day: dt.date) -> dict:
-    """Every coverage figure of the subtree rooted at ``path`` on ``day``."""
-    by_kind = dict(contracts_in_force(path, day).values_list("kind").annotate(n=Count("*")).order_by())
-    enterprises, workers = _covered(path, day)
-    skill_enterprises, skill_workers = _covered(path, day, ContractKind.SKILL_WAGE)
+    """Every coverage figure of the subtree rooted at ``path`` on ``day``: three queries."""
+    horizons = {f"e{h}": Count("pk", filter=Q(ends_on__lte=day + dt.timedelta(days=h))) for h in EXPIRY_HORIZONS}
+    by_kind = {kind: (n, row) for kind, n, *row in contracts_in_force(path, day).values("kind").annotate(
+        n=Count("*"), **horizons).order_by().values_list("kind", "n", *horizons)}
+    enterprises, workers, skill_enterprises, skill_workers = _covered(path, day)
     unionised = unionised_enterprises(path)
-    ends = contracts_in_force(path, day).filter(ends_on__lte=day + dt.timedelta(days=max(EXPIRY_HORIZONS)))
-    ending = list(ends.values_list("ends_on", flat=True))
     return {
-        "contracts_in_force": sum(by_kind.values()),
-        "by_kind": {k: by_kind.get(k, 0) for k in ContractKind.values},
+        "contracts_in_force": sum(n for n, _row in by_kind.values()),
+        "by_kind": {k: by_kind[k][0] if k in by_kind else 0 for k in ContractKind.values},
         "enterprises": enterprises,
         "unionised": unionised,
         "rate": rate(enterprises, unionised),
         "workers": workers,
         "skill_enterprises": skill_enterprises,
         "skill_workers": skill_workers,
-        "expiring": {h: sum(1 for d in ending if d <= day + dt.timedelta(days=h)) for h in EXPIRY_HORIZONS},
+        "expiring": {h: sum(row[i] for _n, row in by_kind.values()) for i, h in enumerate(EXPIRY_HORIZONS)},
     }
 
 

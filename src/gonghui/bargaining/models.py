@@ -89,6 +89,8 @@ class Round(models.Model):
     objected_on = models.DateField(_("bureau's objection"), null=True, blank=True)
     objection = models.CharField(pgettext_lazy("bargaining", "objection"), max_length=500, blank=True)
     announced_on = models.DateField(_("announcement date"), null=True, blank=True)
+    # The deadline after which the round is overdue (``rules.queue_due``), kept by the services.
+    due_on = models.DateField(null=True, blank=True)
     contract = models.OneToOneField("Contract", null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="round")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -98,7 +100,8 @@ class Round(models.Model):
         verbose_name = _("bargaining round")
         verbose_name_plural = _("bargaining rounds")
         ordering = ["-offered_on", "-id"]
-        indexes = [models.Index(fields=["state", "org_path"], name="bargaining_round_open_idx")]
+        indexes = [models.Index(fields=["state", "org_path", "due_on"], name="bargaining_round_open_idx"),
+                   models.Index(fields=["state", "due_on"], name="bargaining_round_due_idx")]
 
     def __str__(self) -> str:
         return self.title
@@ -168,7 +171,9 @@ class Contract(models.Model):
         verbose_name = _("collective contract")
         verbose_name_plural = _("collective contracts")
         ordering = ["-signed_on", "-id"]
-        indexes = [models.Index(fields=["org_path", "effective_on", "ends_on"], name="bargaining_contract_term_idx")]
+        # Covering the figures on a day (``figures``): the subtree's range, then what is read of each row.
+        indexes = [models.Index(fields=["org_path", "effective_on", "ends_on", "starts_on", "terminated_on", "kind"],
+                                name="bargaining_contract_term_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="bargaining_contract_term"),
         ]
@@ -196,7 +201,9 @@ class Coverage(models.Model):
         verbose_name = _("enterprise covered")
         verbose_name_plural = _("enterprises covered")
         ordering = ["org_path"]
-        indexes = [models.Index(fields=["org_path", "effective_on", "ends_on"], name="bargaining_coverage_idx")]
+        # Covering the figures on a day: an index-only scan of the subtree's range.
+        indexes = [models.Index(fields=["org_path", "effective_on", "ends_on", "terminated_on", "kind", "org",
+                                        "workers"], name="bargaining_coverage_idx")]
         constraints = [models.UniqueConstraint(fields=["contract", "org"], name="bargaining_coverage_once")]
 
 

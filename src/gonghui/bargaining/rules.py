@@ -218,6 +218,26 @@ def waiting_for(dates: Dates, today: dt.date, is_workday: IsWorkday) -> Due | No
     return Due(step=step, due=due, overdue=overdue, consequence=CONSEQUENCES[step])
 
 
+def queue_due(dates: Dates, is_workday: IsWorkday) -> dt.date | None:
+    """The deadline after which the round is overdue, whatever the day: kept on the round so that
+    the work queue and the menu's badge are one indexed query (``due_on < today``). The bureau's
+    review is never overdue: once filed, the next deadline that can pass is the announcement's."""
+    if dates.offered_on is None:
+        return None
+    if dates.replied_on is None:
+        return reply_due(dates.offered_on, is_workday)
+    if dates.talks_on is None:
+        return talks_due(dates.replied_on, is_workday)
+    if dates.voted_on is None or dates.signed_on is None:
+        return None
+    if dates.filed_on is None:
+        return filing_due(dates.signed_on, is_workday)
+    start = in_force_on(dates, is_workday)
+    if start is None or dates.announced_on is not None:
+        return None
+    return announce_due(start, is_workday)
+
+
 def deadlines(dates: Dates, is_workday: IsWorkday) -> dict[Step, dt.date]:
     """Every deadline the recorded dates already set (for the round's timeline)."""
     out: dict[Step, dt.date] = {}

@@ -74,21 +74,19 @@ def round_get(*, user, pk: int) -> Round | None:
             .prefetch_related(Prefetch("votes", queryset=Vote.objects.order_by("held_on", "id"))).first())
 
 
-def open_standings(*, user, org: Org, today: dt.date) -> list[Standing]:
-    """Every open round of the subtree with where it stands, the most urgent first (overdue, then by due date)."""
-    cal = calendar()
-    rows = round_list(user=user, org=org, state=RoundState.OPEN)
-    found = [standing(row, today, cal) for row in rows]
-    far = dt.date.max
-    return sorted(found, key=lambda s: (not s.overdue, s.waiting.due if s.waiting and s.waiting.due else far,
-                                        s.round.pk))
+def round_queue(*, user, org: Org, today: dt.date, within: int = 0) -> QuerySet[Round]:
+    """Open rounds of the subtree past their deadline (``within`` = 0), or also due within that many
+    days, the most urgent first: one indexed query on the deadline the services keep (``due_on``)."""
+    qs = round_list(user=user, org=org, state=RoundState.OPEN)
+    limit = today + dt.timedelta(days=within) if within else today - dt.timedelta(days=1)
+    return qs.filter(due_on__isnull=False, due_on__lte=limit).order_by("due_on", "pk")
 
 
 def overdue_count(*, user, org: Org | None, today: dt.date) -> int:
     """Open rounds of the subtree past a deadline (the menu's badge)."""
     if org is None or not scope_for(user, Perm.READ).covers(org.path):
         return 0
-    return sum(1 for s in open_standings(user=user, org=org, today=today) if s.overdue)
+    return round_queue(user=user, org=org, today=today).count()
 
 
 def contract_list(*, user, org: Org | None = None, kind: str | None = None, scope: str | None = None,

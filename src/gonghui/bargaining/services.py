@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -109,6 +110,12 @@ def _check_order(row: Round, field: str) -> None:
             raise ValidationError({field: _(ORDER_MESSAGES[field])})
 
 
+def _due(row: Round) -> dt.date | None:
+    """The round's deadline for the work queue, set whenever its dates change."""
+    row.due_on = rules.queue_due(dates_of(row), calendar())
+    return row.due_on
+
+
 def _next_is(row: Round, step: rules.Step, today: dt.date) -> None:
     current = rules.next_step(dates_of(row), today, calendar())
     if current is not step:
@@ -136,6 +143,7 @@ def round_open(*, actor, org: Org, title: str, kind: str, employer: str, workers
         if Contract.objects.filter(renews=renews).exists():
             raise ValidationError({"renews": _("This contract has already been renewed.")})
         row.renews = renews
+    _due(row)
     with transaction.atomic():
         row.save()
         _audit(actor, "round_open", row, row.org_path, kind=row.kind, offered_on=str(row.offered_on),
@@ -151,7 +159,8 @@ def _set_date(*, actor, row: Round, step: rules.Step, field: str, day: dt.date, 
         _next_is(locked, step, today)
         setattr(locked, field, day)
         _check_order(locked, field)
-        locked.save(update_fields=[field])
+        _due(locked)
+        locked.save(update_fields=[field, "due_on"])
         _audit(actor, f"round_{step.value}", locked, locked.org_path, **{field: str(day)})
     return locked
 
@@ -204,7 +213,8 @@ def round_vote(*, actor, round: Round, body: str, held_on: dt.date, eligible: in
                                    **counts)
         if passed:
             locked.voted_on = held_on
-            locked.save(update_fields=["voted_on"])
+            _due(locked)
+            locked.save(update_fields=["voted_on", "due_on"])
         _audit(actor, "round_vote", locked, locked.org_path, vote=vote.pk, passed=passed, **counts)
     return vote
 
@@ -380,7 +390,8 @@ def round_sign(*, actor, round: Round, signed_on: dt.date, terms: Terms, documen
                                  employer=locked.employer, signed_on=signed_on, checked=checked, terms=terms,
                                  renews=locked.renews, document=checked_document, files=files)
         locked.contract = contract
-        locked.save(update_fields=["signed_on", "contract"])
+        _due(locked)
+        locked.save(update_fields=["signed_on", "contract", "due_on"])
         _audit(actor, "round_sign", locked, locked.org_path, signed_on=str(signed_on), contract=contract.number)
         _audit(actor, "contract_signed", contract, contract.org_path, number=contract.number, kind=contract.kind,
                workers=contract.workers, enterprises=len(checked["covered"]))
@@ -401,7 +412,8 @@ def round_file(*, actor, round: Round, filed_on: dt.date, today: dt.date | None 
         _next_is(locked, rules.Step.FILE, today)
         locked.filed_on = filed_on
         _check_order(locked, "filed_on")
-        locked.save(update_fields=["filed_on"])
+        _due(locked)
+        locked.save(update_fields=["filed_on", "due_on"])
         contract = Contract.objects.select_for_update().get(pk=locked.contract_id)
         contract.filed_on = filed_on
         contract.effective_on = _effective(locked)
@@ -430,11 +442,13 @@ def round_review(*, actor, round: Round, decided_on: dt.date, objection: str = "
         if objection:
             locked.objected_on, locked.objection = decided_on, objection
             locked.voted_on = locked.signed_on = locked.filed_on = None
-            locked.save(update_fields=["objected_on", "objection", "voted_on", "signed_on", "filed_on"])
+            _due(locked)
+            locked.save(update_fields=["objected_on", "objection", "voted_on", "signed_on", "filed_on", "due_on"])
             contract.effective_on = None
         else:
             locked.cleared_on = decided_on
-            locked.save(update_fields=["cleared_on"])
+            _due(locked)
+            locked.save(update_fields=["cleared_on", "due_on"])
             contract.effective_on = decided_on
         contract.save(update_fields=["effective_on"])
         _sync_coverage(contract)
@@ -453,8 +467,8 @@ def round_announce(*, actor, round: Round, announced_on: dt.date, today: dt.date
         if announced_on < start:
             raise ValidationError({"announced_on": _("The contract is announced once it is in force (from %(day)s).")
                                    % {"day": start.isoformat()}})
-        locked.announced_on, locked.state = announced_on, RoundState.CONCLUDED
-        locked.save(update_fields=["announced_on", "state"])
+        locked.announced_on, locked.state, locked.due_on = announced_on, RoundState.CONCLUDED, None
+        locked.save(update_fields=["announced_on", "state", "due_on"])
         Contract.objects.filter(pk=locked.contract_id).update(announced_on=announced_on)
         _audit(actor, "round_announce", locked, locked.org_path, announced_on=str(announced_on))
     return locked
@@ -466,8 +480,8 @@ def round_abandon(*, actor, round: Round, reason: str) -> Round:
         locked = _locked_round(actor, round)
         if locked.signed_on is not None:
             raise ValidationError(_("A signed contract is not abandoned: it is ended early, if at all."))
-        locked.state = RoundState.ABANDONED
-        locked.save(update_fields=["state"])
+        locked.state, locked.due_on = RoundState.ABANDONED, None
+        locked.save(update_fields=["state", "due_on"])
         _audit(actor, "round_abandon", locked, locked.org_path, reason=reason)
     return locked
 
@@ -551,12 +565,9 @@ def overdue_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     from gonghui.core.models import AccountPhone, Role, RoleKind
 
     today = today or timezone.localdate()
-    cal = calendar()
-    late: dict[str, int] = {}
-    for row in Round.objects.filter(state=RoundState.OPEN).only(*_DATE_FIELDS, "org_path", "state").iterator():
-        due = rules.waiting_for(dates_of(row), today, cal)
-        if due is not None and due.overdue:
-            late[row.org_path] = late.get(row.org_path, 0) + 1
+    rounds_refresh_due()
+    late = dict(Round.objects.filter(state=RoundState.OPEN, due_on__lt=today).values_list("org_path")
+                .annotate(n=Count("*")).order_by())
     paths: dict[str, int] = {}
     for path, n in late.items():
         for reach in {path, parent_path(path)} - {""}:
@@ -575,6 +586,23 @@ def overdue_reminders(*, today: dt.date | None = None) -> dict[str, int]:
         sender.send(phone=number, text=text)
         sent += 1
     return {"rounds": sum(late.values()), "unions": len(late), "cadres": len(per_user), "texts": sent}
+
+
+def rounds_refresh_due(batch: int = 1_000) -> int:
+    """Recompute the stored deadline of every open round from its dates and today's calendar (a
+    working day entered or corrected in the calendar table moves deadlines); returns how many moved.
+    The daily reminder runs it first."""
+    cal = calendar()
+    moved = []
+    rows = Round.objects.filter(state=RoundState.OPEN).only(*_DATE_FIELDS, "due_on").order_by("pk")
+    for row in rows.iterator(chunk_size=batch):
+        due = rules.queue_due(dates_of(row), cal)
+        if due != row.due_on:
+            row.due_on = due
+            moved.append(row)
+    with transaction.atomic():
+        Round.objects.bulk_update(moved, ["due_on"], batch_size=batch)
+    return len(moved)
 
 
 _DATE_FIELDS = ("offered_on", "replied_on", "talks_on", "voted_on", "signed_on", "filed_on", "cleared_on",

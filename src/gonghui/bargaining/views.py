@@ -158,16 +158,17 @@ def home(request):
         raise PermissionDenied("No union to show.")
     today = _today()
     found = figures.coverage(org.path, today)
-    standings = selectors.open_standings(user=request.user, org=org, today=today)
-    week = today + dt.timedelta(days=7)
-    overdue = [s for s in standings if s.overdue]
-    soon = [s for s in standings if not s.overdue and s.waiting and s.waiting.due and s.waiting.due <= week]
+    cal = selectors.calendar()
+    overdue_n = selectors.round_queue(user=request.user, org=org, today=today).count()
+    week = selectors.round_queue(user=request.user, org=org, today=today, within=7)
+    soon_n = week.count() - overdue_n
+    urgent = [selectors.standing(r, today, cal) for r in week[:10]]
     rounds_url = reverse("staff:bargaining:rounds")
     contracts_url = reverse("staff:bargaining:contracts")
     queue = [
-        {"key": "overdue", "label": _("Rounds past a legal deadline"), "count": len(overdue), "icon": "alarm",
+        {"key": "overdue", "label": _("Rounds past a legal deadline"), "count": overdue_n, "icon": "alarm",
          "alert": True, "url": f"{rounds_url}?overdue=on"},
-        {"key": "this_week", "label": _("Deadlines in the next 7 days"), "count": len(soon), "icon": "calendar-week",
+        {"key": "this_week", "label": _("Deadlines in the next 7 days"), "count": soon_n, "icon": "calendar-week",
          "url": f"{rounds_url}?state=open"},
     ] + [
         {"key": f"expiring_{h}", "label": _("Contracts expiring within %(n)d days") % {"n": h},
@@ -180,7 +181,7 @@ def home(request):
                          series=_("Contracts in force"))]
     return _render(request, "bargaining/staff/home.html", {
         "cards": _cards(found), "queue": queue, "found": found, "today": today, "charts": charts,
-        "urgent": [_standing_view(s) for s in (overdue + soon)[:10]],
+        "urgent": [_standing_view(s) for s in urgent],
         "may_manage": selectors.can_manage(request.user, org.path),
     }, org=org, tab="home")
 
@@ -194,14 +195,13 @@ def rounds(request):
     form = RoundFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     if data.get("overdue") and org is not None:
-        items = [s for s in selectors.open_standings(user=request.user, org=org, today=today) if s.overdue]
+        items = selectors.round_queue(user=request.user, org=org, today=today)
     else:
         items = selectors.round_list(user=request.user, org=org, state=data.get("state") or None,
                                      kind=data.get("kind") or None, text=data.get("q", ""))
     page = _paged(request, items)
     cal = selectors.calendar()
-    rows = [_standing_view(s if isinstance(s, selectors.Standing) else selectors.standing(s, today, cal))
-            for s in page.object_list]
+    rows = [_standing_view(selectors.standing(r, today, cal)) for r in page.object_list]
     return _render(request, "bargaining/staff/rounds.html", {
         "form": form, "page": page, "rows": rows, "query": _query(request),
         "may_manage": org is not None and selectors.can_manage(request.user, org.path),
