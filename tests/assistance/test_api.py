@@ -177,3 +177,21 @@ def test_no_read_or_write_crosses_a_subtree(api_as, world, who):
                 assert r.status_code == 403, (who, path, r.content)
             else:
                 assert r.status_code == 404, (who, path, district, r.content)
+
+
+def test_a_member_adds_a_document_and_withdraws_but_not_someone_elses(api_as, worker, member, yzt_cadre):
+    from django.test import Client
+
+    from gonghui.core.services import api_token_issue
+
+    api = api_as(worker)
+    fid = api.post(f"{BASE}/files", figures()).json()["id"]
+    [(kind, doc)] = certificate()
+    r = Client().post(f"{BASE}/files/{fid}/documents", {"kind": kind, "upload": doc},
+                      headers={"Authorization": f"Bearer {api_token_issue(user=worker)}"})
+    assert r.status_code == 201, r.content
+    from gonghui.assistance import services
+
+    other = services.file_apply(actor=yzt_cadre, member=member, **{k: v for k, v in figures().items() if k != "flags"})
+    assert_json_error(api.post(f"{BASE}/files/{other.id}/withdraw", {}), 404)
+    assert api.post(f"{BASE}/files/{fid}/withdraw", {}).json()["status"] == "withdrawn"

@@ -138,3 +138,18 @@ def test_the_home_grid_has_the_hardship_tile(client, worker):
     client.force_login(worker)
     text = client.get("/").content.decode()
     assert reverse("portal:assistance:cover") in text
+
+
+def test_the_yearly_review_grades_again_from_the_page(client, yz_cadre, yzt_cadre, member):
+    f = filed(member, cadre=yzt_cadre, approver=yz_cadre)
+    client.force_login(yzt_cadre)
+    assert 'data-testid="review"' in client.get(reverse("staff:assistance:file", args=[f.pk])).content.decode()
+    r = client.post(reverse("staff:assistance:file_review", args=[f.pk]), {
+        "income": "50000", "homes": "1", "p0_name": "张丽", "p0_relation": "spouse", "p0_id": valid_id_number(9001),
+        "p0_income": "10000"})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    f.refresh_from_db()
+    # (50000 + 10000) ÷ 12 ÷ 2 = 2500 ≥ 2 × 1062: no longer in hardship by income; the file stays active
+    assert (f.grade, f.status, f.gradings.count()) == ("none", "active", 2)
+    r = client.post(reverse("staff:assistance:file_review", args=[f.pk]), {"income": "-1", "homes": "1"})
+    assert r.status_code == 422 and f.gradings.count() == 2

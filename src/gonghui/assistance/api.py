@@ -266,11 +266,24 @@ def file_household(request, file_id: int):
              summary="Attach a document (unit certificate, medical bills, 低保 certificate…)")
 def file_document(request, file_id: int, kind: Form[Literal[tuple(DocumentKind.values)]],  # type: ignore[valid-type]
                   upload: File[UploadedFile]):
-    f = selectors.file_get(request.user, file_id) if request.user.is_authenticated else None
-    if f is None:
-        raise Http404
+    f = _mine_or_scoped(request, file_id)
     docs = services.file_add_documents(actor=request.user, file=f, documents=[(kind, upload)])
     return Status(201, [d.kind for d in docs])
+
+
+def _mine_or_scoped(request, file_id: int):
+    """The caller's own file (a member), else one of their subtree's (a cadre); 404 otherwise."""
+    own = selectors.my_files(request.user).filter(pk=file_id).select_related("member", "org").first()
+    return own or selectors.file_get(request.user, file_id)
+
+
+@router.post("/files/{int:file_id}/withdraw", response={200: HardshipFileOut, **ERRORS},
+             summary="Withdraw an application not yet decided (the worker, or a cadre for them)")
+def file_withdraw(request, file_id: int):
+    f = _mine_or_scoped(request, file_id)
+    services.file_withdraw(actor=request.user, file=f)
+    return _masked(request.user, [selectors.my_files(request.user).filter(pk=file_id).select_related(
+        "member", "org").first() or selectors.file_get(request.user, file_id)])[0]
 
 
 def _act(request, file_id: int, call, **kwargs):

@@ -104,7 +104,7 @@ class ReasonForm(forms.Form):
 
 
 class VisitForm(forms.Form):
-    visited_on = forms.DateField(label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"}))
+    visited_on = forms.DateField(label=_("Visited on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     kind = forms.ChoiceField(label=_("Kind"), choices=VisitKind.choices)
     visitors = forms.CharField(label=_("Visitors"), max_length=200)
     persons = forms.IntegerField(label=_("People visited"), min_value=1, max_value=20, initial=1)

@@ -58,7 +58,7 @@ class Grade(models.TextChoices):
 class FileStatus(models.TextChoices):
     SUBMITTED = "submitted", _("Applied, waiting for the union")
     NOTICE = "notice", _("In public notice")
-    ACTIVE = "active", _("Filed")
+    ACTIVE = "active", pgettext_lazy("hardship", "Filed")
     REFUSED = "refused", _("Refused")
     WITHDRAWN = "withdrawn", pgettext_lazy("hardship", "Withdrawn")
     PAUSED = "paused", _("Paused")

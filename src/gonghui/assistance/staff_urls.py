@@ -11,6 +11,7 @@ urlpatterns = [
     path("files/", views.file_list_page, name="files"),
     path("files/new/", views.file_new, name="file_new"),
     path("files/<int:pk>/", views.file_detail, name="file"),
+    path("files/<int:pk>/review/", views.file_review_page, name="file_review"),
     path("files/<int:pk>/reveal/", views.file_reveal_view, name="file_reveal"),
     path("files/<int:pk>/<slug:action>/", views.file_action, name="file_action"),
     path("documents/<int:pk>/", views.document_download, name="document"),

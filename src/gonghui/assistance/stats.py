@@ -78,22 +78,25 @@ def paid_deltas(deltas: Deltas, path: str, day: dt.date, kind: str, amount: Deci
             deltas.add(path, day, "school_aid_students", n=students)
 
 
-def recount() -> Deltas:
+def recount(path: str | None = None) -> Deltas:
+    """The per-day rows from the tables (``gonghui stats rebuild``); of one subtree when ``path`` is given
+    (the demo, which writes its rows set-based, adds them this way)."""
     deltas = Deltas()
-    for path, day, grade, n in (HardshipFile.objects.filter(filed_on__isnull=False)
+    where = subtree_q(path, "org_path") if path else Q()
+    for path_, day, grade, n in (HardshipFile.objects.filter(where, filed_on__isnull=False)
                                 .values_list("org_path", "filed_on", "grade").annotate(n=Count("id")).order_by()):
-        filed_deltas(deltas, path, day, grade, n)
-    for path, day, status, n in (HardshipFile.objects.filter(closed_on__isnull=False,
+        filed_deltas(deltas, path_, day, grade, n)
+    for path_, day, status, n in (HardshipFile.objects.filter(where, closed_on__isnull=False,
                                                              status__in=[FileStatus.LIFTED_OUT, FileStatus.RELIEVED])
                                  .values_list("org_path", "closed_on", "status").annotate(n=Count("id")).order_by()):
-        closed_deltas(deltas, path, day, status, n)
-    for path, day, kind, persons in (Visit.objects.values_list("org_path", "visited_on", "kind")
+        closed_deltas(deltas, path_, day, status, n)
+    for path_, day, kind, persons in (Visit.objects.filter(where).values_list("org_path", "visited_on", "kind")
                                      .annotate(p=Sum("persons")).order_by()):
-        visit_deltas(deltas, path, day, kind, persons)
-    for path, day, kind, n, amount, students in (
-            Grant.objects.filter(status=GrantStatus.PAID).values_list("org_path", "paid_on", "kind")
+        visit_deltas(deltas, path_, day, kind, persons)
+    for path_, day, kind, n, amount, students in (
+            Grant.objects.filter(where, status=GrantStatus.PAID).values_list("org_path", "paid_on", "kind")
             .annotate(n=Count("id"), a=Sum("amount"), s=Sum("students")).order_by()):
-        paid_deltas(deltas, path, day, kind, amount, students, n)
+        paid_deltas(deltas, path_, day, kind, amount, students, n)
     return deltas
 
 

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from gonghui.assistance import rules, selectors, services, texts
 from gonghui.assistance.forms import (
     DocumentForm,
+    FiguresForm,
     FileFilter,
     FileForMemberForm,
     ObjectionForm,
@@ -196,6 +197,24 @@ def _file_context(request, f: HardshipFile, **forms) -> dict:
 def file_detail(request, pk: int):
     f = selectors.file_get(request.user, pk)
     return _page(request, "assistance/staff/file.html", _file_context(request, f), org=f.org, tab="files")
+
+
+@staff_required
+def file_review_page(request, pk: int):
+    """The yearly review: the household's figures as they are now, graded again by the rule."""
+    f = selectors.file_get(request.user, pk, Perm.MANAGE)
+    form = FiguresForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            g = services.file_review(actor=request.user, file=f, **form.figures())
+        except ValidationError as exc:
+            form.add_error(None, _errors(exc))
+        else:
+            messages.success(request, _("Reviewed: %(grade)s; the next review is due in a year.") % {
+                "grade": g.get_grade_display()})
+            return redirect("staff:assistance:file", pk=f.pk)
+    return _page(request, "assistance/staff/file_review.html", {"org": f.org, "file": f, "form": form},
+                 org=f.org, tab="files", status=422 if form.errors else 200)
 
 
 @require_POST
