@@ -10,12 +10,13 @@ activity kind's code) and ``audience`` (all, new_form, women, groups or an eligi
 
 from __future__ import annotations
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from gonghui.activities.models import Activity, ActivitySession, Attendance, AttendanceReturn, Registration
+from gonghui.core.paths import subtree_q
 from gonghui.stats import activity
 from gonghui.stats.activity import Deltas
 
@@ -44,37 +45,42 @@ def _audience(row: dict) -> str:
                                  audience_categories=row["audience_categories"]))
 
 
-def recount() -> Deltas:
+def recount(path: str | None = None) -> Deltas:
+    """The per-day rows from the tables (``gonghui stats rebuild``); of the activities organised in
+    ``path``'s subtree only when given (the demo's load)."""
     deltas = Deltas()
     tz = timezone.get_current_timezone()
-    acts = {a["pk"]: a for a in Activity.objects.values("pk", "kind__code", "audience_eligibility",
+    scope = subtree_q(path, "org_path") if path else Q()
+    inside = subtree_q(path, "session__activity__org_path") if path else Q()
+    acts = {a["pk"]: a for a in Activity.objects.filter(scope).values("pk", "kind__code", "audience_eligibility",
                                                         "audience_new_form", "audience_women",
                                                         "audience_categories").order_by()}
     for a in acts.values():
         a["aud"] = _audience(a)
-    paths = dict(Activity.objects.values_list("pk", "org_path"))
+    paths = dict(Activity.objects.filter(scope).values_list("pk", "org_path"))
 
     def add(pk, path, day, metric, n):
         for dim, key in _keys(acts[pk]["kind__code"], acts[pk]["aud"]):
             deltas.add(path, day, metric, n=n, dim=dim, key=key)
 
-    held = (ActivitySession.objects.filter(held=True).annotate(day=TruncDate("starts_at", tzinfo=tz))
+    own = subtree_q(path, "activity__org_path") if path else Q()
+    held = (ActivitySession.objects.filter(own, held=True).annotate(day=TruncDate("starts_at", tzinfo=tz))
             .values_list("activity_id", "day").annotate(n=Count("id")).order_by())
     for pk, day, n in held:
         add(pk, paths[pk], day, "activity_sessions", n)
-    rows = (Attendance.objects.annotate(day=TruncDate("session__starts_at", tzinfo=tz))
+    rows = (Attendance.objects.filter(inside).annotate(day=TruncDate("session__starts_at", tzinfo=tz))
             .values_list("session__activity_id", "org_path", "day").annotate(n=Count("id")).order_by())
     for pk, path, day, n in rows:
         add(pk, path, day, "activity_participants", n)
-    rows = (AttendanceReturn.objects.annotate(day=TruncDate("session__starts_at", tzinfo=tz))
+    rows = (AttendanceReturn.objects.filter(inside).annotate(day=TruncDate("session__starts_at", tzinfo=tz))
             .values_list("session__activity_id", "day").annotate(n=Sum("headcount")).order_by())
     for pk, day, n in rows:
         add(pk, paths[pk], day, "activity_participants", n)
-    rows = (Registration.objects.annotate(day=TruncDate("created_at", tzinfo=tz))
+    rows = (Registration.objects.filter(own).annotate(day=TruncDate("created_at", tzinfo=tz))
             .values_list("activity_id", "org_path", "day").annotate(n=Count("id")).order_by())
     for pk, path, day, n in rows:
         add(pk, path, day, "activity_registrations", n)
     return deltas
 
 
-SOURCE = activity.Source(name="activities", metrics=METRICS, recount=recount)
+SOURCE = activity.Source(name="activities", metrics=METRICS, recount=lambda: recount())

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -31,6 +32,7 @@ from gonghui.activities.forms import (
     default_first_session,
 )
 from gonghui.activities.models import Mode, Registration, RegStatus
+from gonghui.activities.portal_views import qr_svg
 from gonghui.core.exports import attachment
 from gonghui.core.scope import Perm
 from gonghui.orgs.selectors import OrgNotFound, OrgOutOfScope, org_get
@@ -260,9 +262,11 @@ def session_scan(request, pk: int):
             result = {"ok": True, "first": first, "member": attendance.member}
         form = ScanForm()
         session.refresh_from_db()
+    session_url = request.build_absolute_uri(reverse("portal:activities:self_check_in",
+                                                     args=[codes.session_code(session.pk)]))
     return _page(request, "activities/staff/scan.html", {
         "session": session, "activity": session.activity, "form": form, "result": result,
-        "session_code": codes.session_code(session.pk),
+        "session_url": session_url, "session_qr": qr_svg(session_url),
         "recent": session.attendances.select_related("member").order_by("-checked_in_at")[:10],
         "return_form": ReturnForm()}, org=session.activity.org)
 
