@@ -12,7 +12,8 @@ from tests.api.conftest import assert_json_error
 SPEC = api.get_openapi_schema()
 
 # The organisation every endpoint below is asked about, when it needs one.
-ORG = {"/api/v1/disputes/cases": {"org": "NB"}, "/api/v1/disputes/dashboard": {"org": "NB"}}
+ORG = {"/api/v1/disputes/cases": {"org": "NB"}, "/api/v1/disputes/dashboard": {"org": "NB"},
+       "/api/v1/bargaining/coverage": {"org": "NB"}}
 
 
 def _date_schemas(node):

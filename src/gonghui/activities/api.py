@@ -19,7 +19,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from gonghui.activities import codes, selectors, services
 from gonghui.activities.models import ActivityKind, Mode, Registration
-from gonghui.core.api import ERRORS, NO_NUL
+from gonghui.core.api import ERRORS, NO_NUL, PAGE_HELP, paginate
 from gonghui.core.scope import Perm
 from gonghui.members.selectors import member_of_user
 from gonghui.orgs.selectors import org_get
@@ -292,10 +292,11 @@ def registration_accept(request, pk: int):
 
 @router.get("/{int:pk}/registrations", response={200: list[ActivityRegistrationOut], **ERRORS},
             summary="Registrations of an activity")
-def activity_registrations(request, pk: int, status: str | None = None, page: int = Query(1, ge=1)):
+def activity_registrations(request, pk: int, status: str | None = None,
+                           page: int = Query(1, ge=1, le=10**9, description=PAGE_HELP)):
     activity = _activity(request, pk)
     qs = selectors.registrations_of_activity(activity=activity, status=status)
-    return list(qs[(page - 1) * 100:page * 100])
+    return paginate(qs, page)["results"]
 
 
 @router.post("/{int:pk}/draw", response={200: ActivityDrawOut, **RESPONSES}, summary="Run the lottery's draw")

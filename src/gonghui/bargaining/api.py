@@ -27,7 +27,7 @@ from gonghui.bargaining.models import (
     SkillFactor,
     VoteBody,
 )
-from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.api import ERRORS, NO_NUL, PAGE_HELP, day_between, paginate
 from gonghui.core.money import MoneyIn
 from gonghui.core.scope import Perm
 from gonghui.core.workdays import calendar
@@ -40,8 +40,11 @@ Kind = Literal[tuple(ContractKind.values)]  # type: ignore[valid-type]
 ScopeKind = Literal[tuple(Scope.values)]  # type: ignore[valid-type]
 
 
+Day = day_between(DATE_MIN, DATE_MAX)  # written YYYY-MM-DD, in this range (the spec states both)
+
+
 def _date(default=None, **kwargs):
-    return Field(default, ge=DATE_MIN, le=DATE_MAX, **kwargs)
+    return Field(default, **kwargs)
 
 
 def _today() -> dt.date:
@@ -230,7 +233,7 @@ class BargainingRoundQuery(Schema):
     kind: Kind | None = None
     overdue: bool | None = Field(None, description="only rounds past a deadline (open rounds)")
     q: str = Field("", max_length=100, pattern=NO_NUL)
-    page: int = Field(1, ge=1, le=100_000)
+    page: int = Field(1, ge=1, le=100_000, description=PAGE_HELP)
 
 
 @router.get("/rounds", response={200: BargainingRoundPage, **ERRORS}, summary="Bargaining rounds of the subtree")
@@ -262,7 +265,7 @@ class BargainingRoundIn(Schema):
     employer: str = Field(..., max_length=200, pattern=NO_NUL)
     workers: int = Field(..., ge=1, le=services.MAX_WORKERS)
     offered_by: Literal[tuple(Side.values)]  # type: ignore[valid-type]
-    offered_on: dt.date = _date(...)
+    offered_on: Day = _date(...)
     renews: int | None = Field(None, description="id of the contract this round is to renew")
 
 
@@ -276,7 +279,7 @@ def round_open(request, payload: BargainingRoundIn):
 
 
 class BargainingDayIn(Schema):
-    on: dt.date = _date(..., description="the day of the step")
+    on: Day = _date(..., description="the day of the step")
 
 
 @router.post("/rounds/{int:round_id}/reply", response={200: BargainingRoundOut, **ERRORS},
@@ -295,7 +298,7 @@ def round_talks(request, round_id: int, payload: BargainingDayIn):
 
 class BargainingVoteIn(Schema):
     body: Literal[tuple(VoteBody.values)]  # type: ignore[valid-type]
-    held_on: dt.date = _date(...)
+    held_on: Day = _date(...)
     eligible: int = Field(..., ge=0, le=services.MAX_WORKERS)
     present: int = Field(..., ge=0, le=services.MAX_WORKERS)
     in_favour: int = Field(..., ge=0, le=services.MAX_WORKERS)
@@ -323,8 +326,8 @@ class ContractGradeIn(Schema):
 
 
 class ContractTermsIn(Schema):
-    starts_on: dt.date = _date(...)
-    ends_on: dt.date = _date(...)
+    starts_on: Day = _date(...)
+    ends_on: Day = _date(...)
     union_signatory: str = Field(..., max_length=60, pattern=NO_NUL)
     employer_signatory: str = Field(..., max_length=60, pattern=NO_NUL)
     covered: list[ContractCoveredIn] = Field(default_factory=list, max_length=services.MAX_COVERED,
@@ -349,7 +352,7 @@ def _terms(request, payload: ContractTermsIn) -> services.Terms:
 
 
 class BargainingSignIn(ContractTermsIn):
-    signed_on: dt.date = _date(...)
+    signed_on: Day = _date(...)
 
 
 @router.post("/rounds/{int:round_id}/sign", response={200: BargainingRoundOut, **ERRORS},
@@ -368,7 +371,7 @@ def round_file(request, round_id: int, payload: BargainingDayIn):
 
 
 class BargainingReviewIn(Schema):
-    on: dt.date = _date(...)
+    on: Day = _date(...)
     objection: str = Field("", max_length=500, pattern=NO_NUL, description="empty: the bureau has no objection")
 
 
@@ -404,10 +407,10 @@ class ContractQuery(Schema):
     org: str | None = Field(None, max_length=32, pattern=NO_NUL)
     kind: Kind | None = None
     scope: ScopeKind | None = None
-    in_force_on: dt.date | None = _date(None, description="only contracts binding on that day")
+    in_force_on: Day | None = _date(None, description="only contracts binding on that day")
     expiring_within: int | None = Field(None, ge=0, le=3660, description="days; implies in force today")
     q: str = Field("", max_length=100, pattern=NO_NUL)
-    page: int = Field(1, ge=1, le=100_000)
+    page: int = Field(1, ge=1, le=100_000, description=PAGE_HELP)
 
 
 @router.get("/contracts", response={200: ContractPage, **ERRORS}, summary="Collective contracts of the subtree")
@@ -433,9 +436,9 @@ class ContractIn(ContractTermsIn):
     kind: Kind
     scope: ScopeKind = Scope.ENTERPRISE
     employer: str = Field(..., max_length=200, pattern=NO_NUL)
-    signed_on: dt.date = _date(...)
-    filed_on: dt.date | None = _date(None)
-    effective_on: dt.date | None = _date(None, description="in force from (after filing)")
+    signed_on: Day = _date(...)
+    filed_on: Day | None = _date(None)
+    effective_on: Day | None = _date(None, description="in force from (after filing)")
     workers: int | None = Field(None, ge=1, le=services.MAX_WORKERS, description="for one enterprise's contract")
     renews: int | None = Field(None, description="id of the contract it renews (which stays as it was)")
 
@@ -453,7 +456,7 @@ def contract_record(request, payload: ContractIn):
 
 
 class ContractTerminateIn(BargainingReasonIn):
-    on: dt.date = _date(...)
+    on: Day = _date(...)
 
 
 @router.post("/contracts/{int:contract_id}/terminate", response={200: ContractOut, **ERRORS},
@@ -466,7 +469,7 @@ def contract_terminate(request, contract_id: int, payload: ContractTerminateIn):
 
 class ContractCoverageQuery(Schema):
     org: str = Field(..., max_length=32, pattern=NO_NUL)
-    on: dt.date | None = _date(None, description="the day (today when not given)")
+    on: Day | None = _date(None, description="the day (today when not given)")
 
 
 @router.get("/coverage", response={200: ContractCoverageOut, **ERRORS},
