@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from gonghui.activities import stats as act_stats
+from gonghui.activities.kinds import ensure_default_kinds
 from gonghui.activities.models import (
     Activity,
     ActivityKind,
@@ -69,7 +70,7 @@ def load(plan, nb: Org, log, password: str) -> None:
     started = time.monotonic()
     log("Adding activities: five years of 场次 and 人次, this month's activities of every mode …")
     rng = random.Random(f"gonghui-demo:{plan.label}:activities")
-    kinds = {k.code: k for k in ActivityKind.objects.all()}
+    kinds = ensure_default_kinds(ActivityKind)
     orgs = {o.code: o for o in Org.objects.filter(subtree_q(nb.path), depth__lte=nb.depth + 1)}
     sessions = _history(nb, orgs, kinds, plan.scale)
     log(f"  {sessions:,} sessions 2018–2022 ({time.monotonic() - started:.1f} s)")
