@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
-from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.api import ERRORS, NO_NUL, PAGE_HELP, Day, paginate
 from gonghui.core.scope import Perm
 from gonghui.orgs.selectors import org_get
 from gonghui.stations import conf, rules, selectors, services
@@ -140,7 +140,7 @@ class StationListQuery(Schema):
     kind: str = Field("", max_length=32, pattern=NO_NUL)
     status: str = Field("", max_length=16, pattern=NO_NUL)
     facility: str = Field("", max_length=32, pattern=NO_NUL)
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
 
 
 class StationIn(Schema):
@@ -160,13 +160,13 @@ class StationIn(Schema):
     phone: str = Field("", max_length=20, pattern=NO_NUL)
     honours: list[str] = Field(default_factory=list, max_length=30)
     status: Literal[tuple(StationStatus.values)] = StationStatus.OPEN  # type: ignore[valid-type]
-    opened_on: dt.date | None = None
+    opened_on: Day | None = None
 
 
 class StationReviewIn(Schema):
     score: int = Field(..., ge=0, le=100)
     kind: Literal[tuple(StationReview.Kind.values)] = StationReview.Kind.YEARLY  # type: ignore[valid-type]
-    reviewed_on: dt.date | None = None
+    reviewed_on: Day | None = None
     facilities_found: list[str] = Field(default_factory=list, max_length=40)
     notes: str = Field("", max_length=2000, pattern=NO_NUL)
 

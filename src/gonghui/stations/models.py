@@ -60,7 +60,7 @@ class Station(models.Model):
     stars = models.PositiveSmallIntegerField(_("stars"), default=0)
     honours = models.TextField(_("honours"), blank=True, help_text="one honour a line")
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
-    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    closed_on = models.DateField(pgettext_lazy("stations", "closed on"), null=True, blank=True)
     reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True)
     review_due_on = models.DateField(_("review due on"), null=True, blank=True)
     qr_secret = models.CharField(max_length=32)
@@ -114,7 +114,7 @@ class StationReview(models.Model):
     """The yearly review (or a spot check): the checklist inspected, a score, the stars it earns."""
 
     class Kind(models.TextChoices):
-        YEARLY = "yearly", _("Yearly review")
+        YEARLY = "yearly", pgettext_lazy("stations", "Yearly review")
         SPOT = "spot", _("Spot check")
 
     station = models.ForeignKey(Station, on_delete=models.CASCADE, related_name="reviews")
