@@ -83,3 +83,33 @@ def test_find_the_nearest_station_and_open_it(browser, live_server, city, shot):
     shot(phone, "stations-station", full_page=True)
     assert outside == [] and phone.problems == []
     phone.context.close()
+
+
+def test_a_cadre_reviews_a_station_from_the_workbench(browser, live_server, city, shot):
+    from tests.browser.conftest import STAFF_VIEWPORT
+    from tests.factories import grant
+
+    yz = city["near"].org
+    cadre = UserFactory(username="yz")
+    grant(cadre, yz)
+    page = _page(browser, viewport=STAFF_VIEWPORT)
+    base = live_server.url
+    page.goto(f"{base}/staff/login/")
+    page.get_by_label("用户名").fill("yz")
+    page.get_by_label("密码").fill(PASSWORD)
+    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("menu-stations").click()
+    expect(page.get_by_test_id("kpi-open")).to_have_text("2")
+    expect(page.locator(".gh-map[data-ready='1']")).to_be_visible()
+    shot(page, "stations-staff-home")
+    page.get_by_role("link", name="阵地列表").click()
+    page.get_by_test_id("station-row").filter(has_text="首南街道小哥驿站").click()
+    expect(page.get_by_test_id("station-qr")).to_be_visible()
+    page.get_by_test_id("review-new").click()
+    page.get_by_label("得分").fill("86")
+    page.get_by_test_id("review-save").click()
+    expect(page.get_by_test_id("reviews")).to_contain_text("86")
+    expect(page.locator(".gh-pagehead .gh-stars")).to_have_text("★★★★")
+    shot(page, "stations-staff-station", full_page=True)
+    assert page.problems == []
+    page.context.close()

@@ -10,6 +10,7 @@ from gonghui.stations import conf, geo
 from gonghui.stations.models import HostKind, StationReport, StationReview, StationStatus
 from gonghui.stations.rules import WEEKDAY_NAMES
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # what <input type=date> reads
 DATUM_CHOICES = [(geo.WGS84, _("WGS-84 (GPS, OpenStreetMap)")), (geo.GCJ02, _("GCJ-02 (Amap, Tencent maps)")),
                  (geo.BD09, _("BD-09 (Baidu maps)"))]
 
@@ -43,7 +44,7 @@ class StationForm(forms.Form):
     honours = forms.CharField(label=_("Honours"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
                               help_text=_("One a line, e.g. 全国最美工会户外劳动者服务站点."))
     status = forms.ChoiceField(label=pgettext_lazy("stations", "Status"), choices=StationStatus.choices)
-    opened_on = forms.DateField(label=_("Opened on"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    opened_on = forms.DateField(label=_("Opened on"), required=False, widget=DATE_INPUT)
     photos = DocumentsField(label=_("Photos"), required=False, multiple=True, max_files=9)
 
     def __init__(self, *args, orgs=(), **kwargs):
@@ -62,7 +63,7 @@ class StationForm(forms.Form):
 
 class ReviewForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=StationReview.Kind.choices)
-    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=forms.DateInput(attrs={"type": "date"}))
+    reviewed_on = forms.DateField(label=_("Reviewed on"), widget=DATE_INPUT)
     score = forms.IntegerField(label=_("Score"), min_value=0, max_value=100)
     facilities_found = forms.MultipleChoiceField(label=_("Facilities found in working order"), required=False,
                                                  widget=forms.CheckboxSelectMultiple)

@@ -183,10 +183,15 @@ def station_edit(request, pk: int):
                  org=station.org, tab="list", status=400 if form.errors else 200)
 
 
-def qr_svg(station) -> str:
+def visit_url(request, station) -> str:
+    """What the station's QR code holds: the full address of its check-in page, with its key."""
+    return request.build_absolute_uri(reverse("portal:stations:visit", args=[station.code])) + \
+        f"?k={services.qr_key(station)}"
+
+
+def qr_svg(url: str) -> str:
     import segno
 
-    url = reverse("portal:stations:visit", args=[station.code]) + f"?k={services.qr_key(station)}"
     qr = segno.make(url, error="m", micro=False)
     return mark_safe(qr.svg_inline(scale=4, border=2, dark="#1d1d1f", light="#ffffff", omitsize=True))  # noqa: S308
 
@@ -204,13 +209,12 @@ def station_detail(request, pk: int):
         "reports": station.reports.order_by("-status", "due_on", "id")[:30],
         "photos": station.photos.filter(review__isnull=True),
         "phone": services.station_phone(station) if may_manage else station.phone_masked,
-        "qr": qr_svg(station) if may_manage else "",
-        "visit_url": request.build_absolute_uri(reverse("portal:stations:visit", args=[station.code]))
-        + f"?k={services.qr_key(station)}" if may_manage else "",
+        "visit_url": visit_url(request, station) if may_manage else "",
         "review_form": ReviewForm(initial={"reviewed_on": timezone.localdate()}) if may_manage else None,
         "resolve_form": ResolveForm(),
         "markers": [marker(station)],
     }
+    context["qr"] = qr_svg(context["visit_url"]) if may_manage else ""
     return _page(request, "stations/staff/detail.html", context, org=station.org, tab="list")
 
 
