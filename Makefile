@@ -27,13 +27,17 @@ run: setup
 	$(BIN)/gonghui demo --scale small
 	@echo
 	@echo "Gonghui is serving on http://127.0.0.1:$(PORT)/  (staff: /staff/, API docs: /api/v1/docs)"
-	@echo "Demo logins (password gonghui-demo): admin (superuser), nb (宁波市总工会), yz, bl, fh, yy (district cadres), bl_mediator, yz_mediator (mediation rooms), worker (a member)"
+	@# The same logins as README.md's "Demo logins" (tests/core/test_makefile.py holds them together).
+	@echo "Demo logins (password gonghui-demo): admin (superuser), nb (宁波市总工会), yz, bl, fh, yy (district cadres),"
+	@echo "  worker (a member, at /login/), bl_mediator, yz_mediator, fh_mediator, yy_mediator (mediation rooms),"
+	@echo "  bl_lawyer, yz_lawyer, yy_lawyer (the rooms' lawyers)"
 	@echo "Background tasks (roster imports) run in a worker beside the server; both stop with Ctrl+C."
 	@echo
 	@# The task worker runs in the background for as long as the server does (trap: stopped on any exit).
+	@# Ctrl+C is how one stops it, not a failure: exit 0, so make prints no "*** Error 130".
 	$(BIN)/gonghui db_worker --no-reload --verbosity 1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
-	trap 'exit 130' INT; trap 'exit 143' TERM; \
+	trap 'exit 0' INT; trap 'exit 143' TERM; \
 	$(BIN)/gonghui runserver 127.0.0.1:$(PORT)
 
 # The layering contract and the linter (pyproject.toml), then the whole suite on SQLite (and on

@@ -240,9 +240,11 @@ CONTENT_SECURITY_POLICY = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_pii": {"()": "gonghui.core.logging.RedactPIIFilter"}},
+    "filters": {"redact_pii": {"()": "gonghui.core.logging.RedactPIIFilter"},
+                "client_errors": {"()": "gonghui.core.logging.ClientErrorWithoutTraceback"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_pii"]},
+        # A 4xx logs one line (no traceback), then everything is redacted.
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors", "redact_pii"]},
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {

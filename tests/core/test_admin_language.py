@@ -47,3 +47,24 @@ def test_each_admin_list_is_headed_in_chinese(admin_client, model):
     headings = [_text(h) for h in re.findall(r"<h1>(.*?)</h1>", page, re.S)]
     title = _text(re.search(r"<title>(.*?)</title>", page, re.S)[1])
     assert _english([*headings, title.split("|")[0]]) == []
+
+
+OUR_MODELS = [m for m in admin.site._registry if m.__module__.startswith("gonghui.")]
+
+
+@pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m._meta.label)
+def test_each_admin_column_filter_and_field_is_named_in_chinese(rf, model):
+    """The column headings and filters of a list and the labels of its form, not only the headings:
+    a field without a verbose name shows its code name ("Org path", "Created at")."""
+    from django.contrib.admin.utils import label_for_field
+    from django.utils import translation
+
+    model_admin = admin.site._registry[model]
+    request = rf.get("/admin/")
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    names = [*model_admin.get_list_display(request),
+             *(f if isinstance(f, str) else f[0] for f in model_admin.get_list_filter(request)),
+             *model_admin.get_fields(request)]
+    with translation.override("zh-hans"):
+        labels = {name: str(label_for_field(name, model, model_admin)) for name in names if isinstance(name, str)}
+    assert {name: label for name, label in labels.items() if _english([label.replace("ID", "")])} == {}

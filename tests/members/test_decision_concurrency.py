@@ -8,8 +8,14 @@ from django.db import connection
 
 from gonghui.core import audit
 from gonghui.members.models import JoinApplication, JoinStatus, Member, MembershipPeriod, Transfer, TransferStatus
-from gonghui.members.services import join_apply, join_approve, join_refuse, transfer_approve, transfer_release,
-                                       transfer_request
+from gonghui.members.services import (
+    join_apply,
+    join_approve,
+    join_refuse,
+    transfer_approve,
+    transfer_release,
+    transfer_request,
+)
 from gonghui.stats import tallies
 from tests.concurrency import run_together
 from tests.factories import make_cadre, make_member, make_org, valid_id_number, verified_account

@@ -29,7 +29,7 @@ from gonghui.assistance.models import (
     Relation,
     VisitKind,
 )
-from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.api import ERRORS, NO_NUL, PAGE_HELP, Day, paginate
 from gonghui.core.money import MoneyIn
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm, scope_for
@@ -161,7 +161,7 @@ class HardshipFileQuery(Schema):
     status: Literal[tuple(FileStatus.values)] | None = None  # type: ignore[valid-type]
     grade: Literal[tuple(Grade.values)] | None = None  # type: ignore[valid-type]
     queue: Literal["submitted", "notice", "approval", "review"] | None = None
-    page: int = Field(1, ge=1, le=10**9)
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
 
 
 def _masked(user, files):
@@ -332,7 +332,7 @@ def file_review(request, file_id: int, payload: HardshipFiguresIn):
 
 
 class HardshipVisitIn(Schema):
-    visited_on: dt.date
+    visited_on: Day
     kind: Literal[tuple(VisitKind.values)] = "regular"  # type: ignore[valid-type]
     visitors: str = Field(..., min_length=1, max_length=200, pattern=NO_NUL)
     persons: int = Field(1, ge=1, le=20)

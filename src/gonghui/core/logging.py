@@ -122,3 +122,21 @@ class LogSecretsMiddleware:
             return self.get_response(request)
         finally:
             _request_secrets.reset(token)
+
+
+class ClientErrorWithoutTraceback(logging.Filter):
+    """A 4xx is the client's doing (a 403 on a page outside one's reach, a 400 of a malformed
+    request): Django logs it with the exception's traceback, which buries the real errors. Keep
+    one line, with the exception's own words; tracebacks stay for 5xx and everything else."""
+
+    LOGGERS = ("django.request", "django.security")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if (record.exc_info and isinstance(status, int) and 400 <= status < 500
+                and record.name.startswith(self.LOGGERS)):
+            reason = str(record.exc_info[1] or "").strip()
+            message = record.getMessage()
+            record.msg, record.args = (f"{message} ({reason})" if reason and reason not in message else message), None
+            record.exc_info, record.exc_text = None, None
+        return True

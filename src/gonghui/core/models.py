@@ -13,10 +13,10 @@ class RoleKind(models.TextChoices):
 class Role(models.Model):
     """A role held on one org; it grants its rights on that org and its whole subtree."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles")
-    org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="roles")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="roles")
+    org = models.ForeignKey("orgs.Org", verbose_name=_("union"), on_delete=models.CASCADE, related_name="roles")
     kind = models.CharField(_("role"), max_length=16, choices=RoleKind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("role")
@@ -30,20 +30,21 @@ class Role(models.Model):
 class AuditEntry(models.Model):
     """One append-only line of the audit log, chained to the previous one by hash."""
 
-    seq = models.BigIntegerField(unique=True)
-    at = models.DateTimeField()
+    seq = models.BigIntegerField(_("sequence number"), unique=True)
+    at = models.DateTimeField(_("recorded at"))
     # PROTECT: SET_NULL would rewrite entries, which the append-only trigger refuses (and the chain would
     # break); a person who acted is deactivated, not deleted.
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
-    actor_name = models.CharField(max_length=150, blank=True)
-    action = models.CharField(max_length=64)
-    object_type = models.CharField(max_length=64, blank=True)
-    object_id = models.CharField(max_length=64, blank=True)
-    org_path = models.CharField(max_length=255, blank=True, db_index=True)
-    ip = models.GenericIPAddressField(null=True, blank=True)
-    data = models.JSONField(default=dict, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, on_delete=models.PROTECT,
+                              related_name="+")
+    actor_name = models.CharField(_("actor's name"), max_length=150, blank=True)
+    action = models.CharField(_("operation"), max_length=64)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object number"), max_length=64, blank=True)
+    org_path = models.CharField(_("union path"), max_length=255, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64)
+    hash = models.CharField(_("hash"), max_length=64)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -72,10 +73,11 @@ class AuditHead(models.Model):
 class ApiToken(models.Model):
     """A bearer token for the API; only its SHA-256 is stored."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
-    key_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
 
     class Meta:
         verbose_name = _("API token")

@@ -19,7 +19,7 @@ from django.http import FileResponse, Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.api import ERRORS, NO_NUL, PAGE_HELP, day_between, paginate
 from gonghui.core.money import MoneyIn
 from gonghui.disputes import selectors, services, states
 from gonghui.disputes.models import (
@@ -37,10 +37,11 @@ from gonghui.orgs.selectors import org_get
 router = Router(tags=["disputes"])
 
 DATE_MIN, DATE_MAX = dt.date(1950, 1, 1), dt.date(2999, 12, 31)
+Day = day_between(DATE_MIN, DATE_MAX)  # YYYY-MM-DD in that range, stated in the spec
 
 
 def _date(default=None, **kwargs):
-    return Field(default, ge=DATE_MIN, le=DATE_MAX, **kwargs)
+    return Field(default, **kwargs)
 
 
 # ---------------------------------------------------------------------------------- output
@@ -325,10 +326,10 @@ class CaseQuery(Schema):
     room: str | None = Field(None, max_length=32, pattern=NO_NUL, description="code of a mediation room")
     overdue: bool | None = None
     mine: bool = Field(False, description="only the cases I applied for")
-    from_: dt.date | None = _date(alias="from", description="received on or after")
-    to: dt.date | None = _date(description="received on or before")
+    from_: Day | None = _date(alias="from", description="received on or after")
+    to: Day | None = _date(description="received on or before (not before 'from', else a 422)")
     q: str = Field("", max_length=50, pattern=NO_NUL, description="case number, applicant or employer starts with")
-    page: int = Field(1, ge=1, le=10**9)
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
 
 
 @router.get("/cases", response={200: CasePage, **ERRORS}, summary="Cases the caller may see, newest first, 50 a page")
@@ -375,9 +376,9 @@ class CaseIn(Schema):
     category: Literal["", *Category.values] = ""  # type: ignore[valid-type]
     summary: str = Field("", max_length=5000, pattern=NO_NUL, description="the matters and the reasons")
     claims: list[CaseClaimIn] = Field(..., min_length=1, max_length=20)
-    employment_start: dt.date | None = _date()
-    employment_end: dt.date | None = _date()
-    knew_on: dt.date | None = _date(description="when the worker knew (or should have known) of the infringement")
+    employment_start: Day | None = _date()
+    employment_end: Day | None = _date()
+    knew_on: Day | None = _date(description="when the worker knew (or should have known) of the infringement")
 
 
 def _receiving_org(request, code: str, channel: str) -> Org:
@@ -408,7 +409,7 @@ class ReferralIn(CaseIn):
     id_number: str = Field("", max_length=24, pattern=NO_NUL)
     body_name: str = Field(..., max_length=200, pattern=NO_NUL, description="the court or commission")
     reference: str = Field(..., max_length=64, pattern=NO_NUL, description="their case reference")
-    deadline: dt.date = _date(..., description="their deadline for the mediation")
+    deadline: Day = _date(..., description="their deadline for the mediation")
 
 
 @router.post("/referrals", response={201: CaseOut, **ERRORS},
@@ -495,13 +496,13 @@ def session_record(request, case_id: int, payload: SessionIn):
 
 
 class InstalmentIn(Schema):
-    due_on: dt.date = _date(...)
+    due_on: Day = _date(...)
     amount: MoneyIn
 
 
 class AgreementIn(Schema):
     amount: MoneyIn
-    signed_on: dt.date | None = _date()
+    signed_on: Day | None = _date()
     terms: str = Field("", max_length=20000, pattern=NO_NUL)
     instalments: list[InstalmentIn] = Field(default_factory=list, max_length=60,
                                             description="the schedule; none: all due on signing")
@@ -519,7 +520,7 @@ def agreement_record(request, case_id: int, payload: AgreementIn):
 
 class PaymentIn(Schema):
     amount: MoneyIn
-    paid_on: dt.date | None = _date()
+    paid_on: Day | None = _date()
     note: str = Field("", max_length=200, pattern=NO_NUL)
 
 
@@ -544,7 +545,7 @@ def agreement_default(request, case_id: int, payload: CaseReasonIn):
 
 
 class FailIn(CaseReasonIn):
-    failed_on: dt.date | None = _date()
+    failed_on: Day | None = _date()
 
 
 @router.post("/cases/{int:case_id}/fail", response={200: CaseOut, **ERRORS}, summary="Mediation failed")
@@ -693,8 +694,8 @@ def room_list(request, params: Query[RoomQuery]):
 
 class DashboardQuery(Schema):
     org: str = Field(..., min_length=1, max_length=32, pattern=NO_NUL)
-    from_: dt.date | None = _date(alias="from")
-    to: dt.date | None = _date()
+    from_: Day | None = _date(alias="from")
+    to: Day | None = _date(description="not before 'from', else a 422")
 
 
 class DashboardOut(Schema):
@@ -715,5 +716,7 @@ class DashboardOut(Schema):
 @router.get("/dashboard", response={200: DashboardOut, **ERRORS},
             summary="Mediation figures of a union's subtree for a period (cases it received)")
 def dashboard(request, params: Query[DashboardQuery]):
+    if params.from_ and params.to and params.from_ > params.to:
+        raise ValidationError({"from": "The period starts after it ends."})
     org = org_get(user=request.user, code=params.org)
     return selectors.dashboard(user=request.user, org=org, start=params.from_, end=params.to)

@@ -32,13 +32,13 @@ class MediationRoom(models.Model):
 
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="mediation_rooms",
                             verbose_name=_("union"))
-    org_path = models.CharField(max_length=255)
+    org_path = models.CharField(_("union path"), max_length=255)
     code = models.CharField(_("room code"), max_length=32, unique=True)
     name = models.CharField(pgettext_lazy("thing", "name"), max_length=200)
     level = models.CharField(_("level"), max_length=16, choices=RoomLevel.choices)
     address = models.CharField(_("address"), max_length=200, blank=True)
     is_active = models.BooleanField(_("open"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("mediation room")
@@ -79,7 +79,7 @@ class MinimumWage(models.Model):
     """
 
     org = models.ForeignKey("orgs.Org", on_delete=models.CASCADE, related_name="+", verbose_name=_("union"))
-    org_path = models.CharField(max_length=255)
+    org_path = models.CharField(_("union path"), max_length=255)
     amount = models.DecimalField(_("monthly minimum wage"), **MONEY)
     valid_from = models.DateField(_("valid from"))
     source = models.CharField(_("source"), max_length=200, blank=True)
@@ -162,25 +162,27 @@ class Case(models.Model):
     # The union that received the case (service centre, 一窗受理) and its path.
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="dispute_cases",
                             verbose_name=_("receiving union"))
-    org_path = models.CharField(max_length=255)
+    org_path = models.CharField(_("union path"), max_length=255)
     room = models.ForeignKey(MediationRoom, null=True, blank=True, on_delete=models.PROTECT, related_name="cases",
                              verbose_name=_("mediation room"))
-    room_path = models.CharField(max_length=255, blank=True, default="")
+    room_path = models.CharField(_("room path"), max_length=255, blank=True, default="")
     mediator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+", verbose_name=_("mediator"))
     # Applicant (the worker). ID number and mobile: keyed hash, ciphertext, masked — never plain.
-    applicant_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    applicant_user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("applicant's account"),
+                                       null=True, blank=True, on_delete=models.SET_NULL,
                                        related_name="dispute_cases")
-    applicant_member = models.ForeignKey("members.Member", null=True, blank=True, on_delete=models.SET_NULL,
+    applicant_member = models.ForeignKey("members.Member", verbose_name=_("applicant's member record"),
+                                         null=True, blank=True, on_delete=models.SET_NULL,
                                          related_name="dispute_cases")
     applicant_name = models.CharField(_("applicant"), max_length=50)
-    id_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    id_cipher = models.BinaryField(null=True, blank=True)
+    id_hash = models.CharField(_("ID number hash"), max_length=64, blank=True, db_index=True)
+    id_cipher = models.BinaryField(_("ID number (encrypted)"), null=True, blank=True)
     id_masked = models.CharField(_("ID number"), max_length=18, blank=True)
-    phone_hash = models.CharField(max_length=64, blank=True)
-    phone_cipher = models.BinaryField(null=True, blank=True)
+    phone_hash = models.CharField(_("mobile hash"), max_length=64, blank=True)
+    phone_cipher = models.BinaryField(_("mobile (encrypted)"), null=True, blank=True)
     phone_masked = models.CharField(_("mobile"), max_length=11, blank=True)
-    pii_key_id = models.CharField(max_length=16, blank=True)
+    pii_key_id = models.CharField(_("key id"), max_length=16, blank=True)
     # The other side.
     employer_name = models.CharField(_("employer"), max_length=200)
     employer_credit_code = models.CharField(_("employer's credit code"), max_length=18, blank=True)
@@ -204,10 +206,11 @@ class Case(models.Model):
     failed_on = models.DateField(_("mediation failed on"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("dispute case")

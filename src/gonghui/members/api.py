@@ -3,7 +3,7 @@ import datetime as dt
 from django.http import Http404
 from ninja import Field, Query, Router, Schema
 
-from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.api import ERRORS, NO_NUL, PAGE_HELP, Day, paginate
 from gonghui.members.selectors import member_get, member_list
 from gonghui.members.services import member_leave
 from gonghui.orgs.selectors import org_get
@@ -61,7 +61,7 @@ class MemberPage(Schema):
 
 class MemberQuery(Schema):
     org: str = Field(..., min_length=1, max_length=32, description="code of the union whose subtree is listed")
-    page: int = Field(1, ge=1, le=10**9, description="page number, from 1")
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
     q: str = Field("", max_length=50, description="name or card number starts with")
 
 
@@ -80,8 +80,7 @@ def member_detail(request, member_id: int):
 
 
 class LeaveIn(Schema):
-    on: dt.date | None = Field(None, ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31),
-                               description="the day of leaving (default today; never in the future)")
+    on: Day | None = Field(None, description="the day of leaving (default today; never in the future)")
     reason: str = Field(..., max_length=200, pattern=NO_NUL, description="why the member leaves (退会)")
 
 

@@ -38,18 +38,19 @@ class Member(models.Model):
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="members", verbose_name=_("union"),
                             db_constraint=False)
     # The org's materialised path, kept beside it so a subtree is one index range on this table.
-    org_path = models.CharField(max_length=255)
+    org_path = models.CharField(_("union path"), max_length=255)
     name = models.CharField(pgettext_lazy("person", "name"), max_length=50)
-    id_hash = models.CharField(max_length=64)  # unique: see Meta (a constraint, so no LIKE index on PostgreSQL)
-    id_cipher = models.BinaryField()
+    # unique: see Meta (a constraint, so no LIKE index on PostgreSQL)
+    id_hash = models.CharField(_("ID number hash"), max_length=64)
+    id_cipher = models.BinaryField(_("ID number (encrypted)"))
     id_masked = models.CharField(_("ID number"), max_length=18)
     birth_date = models.DateField(_("birth date"))
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     region_code = models.CharField(_("region code"), max_length=6)
-    phone_hash = models.CharField(max_length=64, blank=True)  # accounts find people by phone, not members
-    phone_cipher = models.BinaryField(null=True, blank=True)
+    phone_hash = models.CharField(_("mobile hash"), max_length=64, blank=True)  # accounts find people by phone, not members
+    phone_cipher = models.BinaryField(_("mobile (encrypted)"), null=True, blank=True)
     phone_masked = models.CharField(_("mobile"), max_length=11, blank=True)
-    pii_key_id = models.CharField(max_length=16)
+    pii_key_id = models.CharField(_("key id"), max_length=16)
     category = models.CharField(pgettext_lazy("category", "group"), max_length=32, choices=Category.choices, blank=True)
     is_new_form = models.BooleanField(_("new-form worker"), default=False)
     employer = models.CharField(_("employer or trade"), max_length=200, blank=True)
@@ -64,10 +65,10 @@ class Member(models.Model):
     card_number = models.CharField(_("member card number"), max_length=19, null=True, blank=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member",
-        db_constraint=False,
+        db_constraint=False, verbose_name=_("login account"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("member")

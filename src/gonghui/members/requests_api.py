@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import Field, Query, Router, Schema, Status
 
-from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.api import ERRORS, NO_NUL, PAGE_HELP, paginate
 from gonghui.members.api import PersonOut
 from gonghui.members.models import Category, JoinStatus, TransferStatus
 from gonghui.members.selectors import (
@@ -127,7 +127,7 @@ class JoinPage(Schema):
 class JoinQuery(Schema):
     org: str = Field(..., min_length=1, max_length=32, description="code of the union whose subtree's queue is listed")
     status: Literal[tuple(JoinStatus.values)] = JoinStatus.PENDING  # type: ignore[valid-type]
-    page: int = Field(1, ge=1, le=10**9)
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
 
 
 @joins_router.post("", response={201: MyRequestOut, **ERRORS},
@@ -258,7 +258,7 @@ class TransferQuery(Schema):
     org: str = Field(..., min_length=1, max_length=32)
     direction: Literal["in", "out"] = Field("in", description="in: to the subtree (to decide); out: from it")
     status: Literal[tuple(TransferStatus.values)] = TransferStatus.PENDING  # type: ignore[valid-type]
-    page: int = Field(1, ge=1, le=10**9)
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
 
 
 def _transfer_or_404(request, transfer_id: int):

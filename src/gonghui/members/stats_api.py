@@ -11,7 +11,7 @@ from ninja import Field, Query, Router, Schema
 from pydantic import create_model, model_validator
 from pydantic_core import PydanticCustomError
 
-from gonghui.core.api import ERRORS
+from gonghui.core.api import ERRORS, day_between
 from gonghui.members.figures import subtree_stats
 from gonghui.orgs.selectors import org_get
 from gonghui.stats import activity
@@ -20,15 +20,13 @@ router = Router(tags=["orgs"])
 
 EARLIEST_DAY = dt.date(1900, 1, 1)
 LATEST_DAY = dt.date(2999, 12, 31)
+Day = day_between(EARLIEST_DAY, LATEST_DAY)
 
 
 class StatsQuery(Schema):
-    on: dt.date | None = Field(None, ge=EARLIEST_DAY, le=LATEST_DAY,
-                               description="membership as of this day (default today)")
-    from_: dt.date | None = Field(None, alias="from", ge=EARLIEST_DAY, le=LATEST_DAY,
-                                  description="start of the activity period (inclusive)")
-    to: dt.date | None = Field(None, ge=EARLIEST_DAY, le=LATEST_DAY,
-                               description="end of the activity period (inclusive)")
+    on: Day | None = Field(None, description="membership as of this day (default today)")
+    from_: Day | None = Field(None, alias="from", description="start of the activity period (inclusive)")
+    to: Day | None = Field(None, description="end of the activity period (inclusive; not before 'from', else a 422)")
 
     @model_validator(mode="after")
     def _period_in_order(self):

@@ -26,7 +26,7 @@ class PlanAdmin(BrowseOnly):
 
 @admin.register(SettlementFeed)
 class FeedAdmin(BrowseOnly):
-    list_display = ("pk", "source", "filename", "status", "rows", "stored", "priced", "rejected", "created_at")
+    list_display = ("id", "source", "filename", "status", "rows", "stored", "priced", "rejected", "created_at")
     list_filter = ("status", "source")
     exclude = ("upload",)
 
@@ -41,7 +41,7 @@ class RecordAdmin(BrowseOnly):
 
 @admin.register(Payout)
 class PayoutAdmin(BrowseOnly):
-    list_display = ("pk", "member", "product", "amount", "status", "decided_on", "paid_on")
+    list_display = ("id", "member", "product", "amount", "status", "decided_on", "paid_on")
     list_filter = ("status", "product")
     list_select_related = ("member",)
     raw_id_fields = ("member", "settlement", "claim", "enrolment", "plan")

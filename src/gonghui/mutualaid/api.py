@@ -20,7 +20,7 @@ from django.http import Http404
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from gonghui.core.api import ERRORS, NO_NUL, paginate
+from gonghui.core.api import ERRORS, NO_NUL, PAGE_HELP, Day, paginate
 from gonghui.core.exports import attachment
 from gonghui.core.money import MoneyIn
 from gonghui.core.scope import Perm
@@ -70,7 +70,9 @@ def _or_404(obj):
 class TierIO(Schema):
     upto: MoneyIn | None = Field(None, description="upper bound of the eligible amount in this band "
                                                    "(null: open, last band)")
-    ratio: Decimal = Field(..., gt=0, le=1, decimal_places=4)
+    ratio: Decimal = Field(..., gt=0, le=1, decimal_places=4, json_schema_extra={
+        "pattern": r"^(0\.([1-9][0-9]{0,3}|0[1-9][0-9]{0,2}|00[1-9][0-9]?|000[1-9])|1(\.0{1,4})?)$",
+        "description": "share paid in this band: decimal text above 0 and at most 1, four decimals at most"})
 
 
 class PlanIn(Schema):
@@ -78,10 +80,10 @@ class PlanIn(Schema):
     year: int = Field(..., ge=2000, le=2100)
     name: str = Field(..., min_length=1, max_length=100, pattern=NO_NUL)
     fee: MoneyIn
-    window_start: dt.date
-    window_end: dt.date
-    cover_start: dt.date | None = None
-    cover_end: dt.date | None = None
+    window_start: Day
+    window_end: Day
+    cover_start: Day | None = None
+    cover_end: Day | None = None
     eligibility: Literal["in_service", "retiree"] | None = None
     deductible: MoneyIn
     tiers: list[TierIO] = Field(..., min_length=1, max_length=10)
@@ -197,7 +199,7 @@ class EnrolmentPage(Schema):
 class EnrolmentQuery(Schema):
     org: str = Field(..., min_length=1, max_length=32, pattern=NO_NUL)
     plan: int | None = Field(None, ge=1, le=2**63 - 1)
-    page: int = Field(1, ge=1, le=10**9)
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
 
 
 @router.get("/enrolments", response={200: EnrolmentPage, **ERRORS}, summary="Enrolments of a union's subtree")
@@ -214,8 +216,8 @@ class SettlementIn(Schema):
     settlement_id: str = Field(..., max_length=64, pattern=NO_NUL)
     id_number: str = Field(..., max_length=24, pattern=NO_NUL)
     hospital: str = Field(..., max_length=200, pattern=NO_NUL)
-    admitted_on: dt.date
-    discharged_on: dt.date
+    admitted_on: Day
+    discharged_on: Day
     total_cost: MoneyIn
     fund_paid: MoneyIn
     self_pay_in: MoneyIn
@@ -313,8 +315,8 @@ class ClaimIn(Schema):
     patient_name: str = Field("", max_length=50, pattern=NO_NUL)
     patient_id_number: str = Field("", max_length=24, pattern=NO_NUL)
     hospital: str = Field(..., max_length=200, pattern=NO_NUL)
-    admitted_on: dt.date
-    discharged_on: dt.date
+    admitted_on: Day
+    discharged_on: Day
     total_cost: MoneyIn
     fund_paid: MoneyIn
     self_pay_in: MoneyIn
@@ -380,7 +382,7 @@ def claim_create(request, payload: Form[ClaimIn], invoice: File[UploadedFile],
 class ClaimQuery(Schema):
     org: str = Field(..., min_length=1, max_length=32, pattern=NO_NUL)
     status: Literal[tuple(ClaimStatus.values)] | None = "submitted"  # type: ignore[valid-type]
-    page: int = Field(1, ge=1, le=10**9)
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
 
 
 class ClaimPage(Schema):
@@ -476,7 +478,7 @@ class PayoutDetailOut(PayoutOut):
 class PayoutQuery(Schema):
     org: str = Field(..., min_length=1, max_length=32, pattern=NO_NUL)
     status: Literal[tuple(PayoutStatus.values)] | None = None  # type: ignore[valid-type]
-    page: int = Field(1, ge=1, le=10**9)
+    page: int = Field(1, ge=1, le=10**9, description=PAGE_HELP)
 
 
 class PayoutPage(Schema):

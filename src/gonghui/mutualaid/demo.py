@@ -1,11 +1,12 @@
-"""Mutual aid's part of the demo: five calibrated plan years, and this year's work in progress.
+"""Mutual aid's part of the demo: five calibrated plan years, the years since, and this year's work
+in progress.
 
 ``load`` adds, for the same scale always the same (the dates of this year's work follow today):
 
 - plan years 2018–2022 of 在职职工住院医疗互助保障 (``inpatient``, ¥60 a head) and 特种重病互助保障
   (``critical_illness``, ¥20), with deductibles, ratio tiers and yearly caps that change a little
-  over the years (each year is a new version), and this year's two plans with the enrolment
-  window open;
+  over the years (each year is a new version), the plan years since (2023 to last year, the 2022
+  rules), and this year's two plans with the enrolment window open;
 - enrolments: each district (and each city-level industry union) enrols a list of its members
   once a year, in January: members active and in service on the first day of cover, who had
   joined by then, the same people from year to year (the first ones in ID-hash order);
@@ -15,6 +16,9 @@
   For ``GET /api/v1/orgs/{code}/stats?from=2018-01-01&to=2022-12-31`` the figures are the seed
   documents' times the scale, rounded half up (``SEEDS``; what the seeds do not give is our
   choice, marked in ``CHOSEN``);
+- the years since 2023 (our choice, no document gives them): each enrols the people of 2022, and
+  pays at the five years' yearly rate (a fifth of the seeds' payouts, yuan and members a year),
+  settled, priced and paid the same way;
 - this year: enrolments, two feeds (one priced a month ago and partly paid, one priced today and
   due), a payment batch still open at the bank and one with a failed line, records rejected with
   a reason, claims waiting for review, and the ``worker`` login enrolled with a paid payout and a
@@ -86,6 +90,11 @@ from gonghui.stats import activity
 from gonghui.stats.models import Activity
 
 YEARS = range(2018, 2023)
+RECENT_FROM = 2023  # the plan years from then to last year: no seed figures, the five years' rate
+
+
+def recent_years(today: dt.date) -> range:
+    return range(RECENT_FROM, max(RECENT_FROM, today.year))
 PERIOD = (dt.date(2018, 1, 1), dt.date(2022, 12, 31))
 PRODUCTS = (Product.INPATIENT, Product.CRITICAL_ILLNESS)
 FEN = Decimal("0.01")
@@ -175,24 +184,43 @@ def figures(code: str, capacity: int, scale: Decimal) -> Seed:
                 members=paid_members)
 
 
+def recent_figures(seed: Seed, years: int) -> Seed:
+    """What ``years`` plan years since 2022 pay, at the yearly rate of the five years of ``seed``."""
+    def share(n) -> Decimal:
+        return Decimal(n) * years / len(YEARS)
+
+    payouts = int(share(seed.payouts).to_integral_value(ROUND_HALF_UP))
+    if not payouts:
+        return Seed(enrolments=0, payouts=0, amount=Decimal("0.00"), members=0)
+    members = min(payouts, max(1, int(share(seed.members).to_integral_value(ROUND_HALF_UP))))
+    amount = max(share(seed.amount).quantize(FEN, rounding=ROUND_HALF_UP), Decimal(payouts * MIN_PAYOUT) / 100)
+    return Seed(enrolments=0, payouts=payouts, amount=amount, members=members)
+
+
 # ---------------------------------------------------------------------------------------- load
 
 def load(plan, nb: Org, log, password: str) -> None:
     started = time.monotonic()
-    log("Adding mutual aid: plans 2018–2022 and this year, enrolments, settlements, payouts …")
+    log("Adding mutual aid: plans 2018–2022, the years since and this year, enrolments, settlements, payouts …")
     rng = random.Random(f"gonghui-demo:{plan.label}:mutualaid")
     today = timezone.localdate()
     units = list(Org.objects.filter(subtree_q(nb.path), depth=nb.depth + 1).order_by("path"))
     plans = _plans(nb, today)
     history = {(p.year, p.product): p for p in plans if p.year in YEARS}
+    recent = {(p.year, p.product): p for p in plans if p.year in recent_years(today)}
     current = {p.product: p for p in plans if p.year == today.year}
     worker = _worker(nb)
-    targets, enrolled = _enrol_all(units, history, current, plan.scale, today, worker)
+    targets, enrolled = _enrol_all(units, history, current, plan.scale, today, worker, recent)
     log(f"  {enrolled:,} enrolments ({time.monotonic() - started:.1f} s)")
     _analyze(Enrolment, EnrolmentBatch)
     feeds = _Feeds(random.Random(f"gonghui-demo:{plan.label}:mutualaid:records"))
     records = _settle_history(nb, units, history, targets, rng, feeds)
     log(f"  {records:,} settlements 2018–2022, priced and paid ({time.monotonic() - started:.1f} s)")
+    if recent:
+        records = _settle_history(nb, units, recent, {pk: recent_figures(seed, len(recent_years(today)))
+                                                      for pk, seed in targets.items()}, rng, feeds)
+        log(f"  {records:,} settlements {RECENT_FROM}–{today.year - 1}, priced and paid "
+            f"({time.monotonic() - started:.1f} s)")
     _current_year(nb, units, current, rng, today, worker, plan.scale, feeds)
     log(f"  this year's feeds, payment batches and claims ({time.monotonic() - started:.1f} s)")
     log(f"  mutual aid loaded in {time.monotonic() - started:.1f} s")
@@ -245,7 +273,7 @@ def _plans(nb: Org, today: dt.date) -> list[Plan]:
     version = {p: (Plan.objects.filter(product=p).order_by("-version").values_list("version", flat=True).first()
                    or 0) for p in PRODUCTS}
     rules = {p: dict(r) for p, r in RULES.items()}
-    years = [*YEARS] + ([today.year] if today.year not in YEARS else [])
+    years = [*YEARS, *recent_years(today)] + ([today.year] if today.year not in YEARS else [])
     for year in sorted(set(years)):
         for product, change in RULE_CHANGES.get(year, {}).items():
             rules[product].update(change)
@@ -287,8 +315,9 @@ def _pool(people: list[tuple], plan: Plan, day: dt.date) -> list[tuple]:
 
 
 def _enrol_all(units: list[Org], history: dict, current: dict, scale: Decimal, today: dt.date,
-               worker: Member | None) -> tuple[dict, int]:
-    """Each unit's enrolment lists, 2018–2022 and this year; return the units' targets and the count.
+               worker: Member | None, recent: dict) -> tuple[dict, int]:
+    """Each unit's enrolment lists, 2018–2022, the years since and this year; return the units'
+    targets (of 2018–2022) and the count.
 
     A unit's members are read once, in ID-hash order: each year's list takes the first eligible
     ones, so mostly the same people stay enrolled from one year to the next.
@@ -310,6 +339,9 @@ def _enrol_all(units: list[Org], history: dict, current: dict, scale: Decimal, t
             raise RuntimeError(f"mutual-aid demo: {unit.code} has room for {sum(caps)} enrolments, "
                                f"the plan asks for {seed.enrolments}")
         lists = [(history[k], _enrol_day(i, k[0]), pools[k][:n]) for k, n in zip(KEYS, counts, strict=True)]
+        for (year, product), plan in sorted(recent.items()):  # as many as in 2022, if they still can
+            day = _enrol_day(i, year)
+            lists.append((plan, day, _pool(people, plan, day)[:counts[KEYS.index((max(YEARS), product))]]))
         day = min(_enrol_day(i, today.year), today)
         for product, plan in current.items():  # this year: as many as in 2022, if they still can
             pool = _pool(people, plan, day)

@@ -49,7 +49,7 @@ class Plan(models.Model):
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     name = models.CharField(pgettext_lazy("thing", "name"), max_length=100)
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("defined by"))
-    org_path = models.CharField(max_length=255)
+    org_path = models.CharField(_("union path"), max_length=255)
     fee = models.DecimalField(_("fee per head"), **MONEY)
     window_start = models.DateField(_("enrolment opens"))
     window_end = models.DateField(_("enrolment closes"))
@@ -61,8 +61,9 @@ class Plan(models.Model):
     yearly_cap = models.DecimalField(_("yearly cap per member"), **MONEY)
     stay_cap = models.DecimalField(_("cap per stay"), null=True, blank=True, **MONEY)
     allows_dependants = models.BooleanField(_("claims for parents and children"), default=False)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     # Members enrolled (all unions), so that lists of plans do not count millions of enrolments:
     # moved by the enrolment writer in the transaction of the rows (``enrolments_write``: a union's
     # batch, the demo, the bench); ``gonghui stats rebuild`` recounts it. The only column that changes once anyone is
@@ -191,12 +192,12 @@ class SettlementFeed(models.Model):
         API = "api", _("API")
 
     org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+", verbose_name=_("received by"))
-    org_path = models.CharField(max_length=255, db_index=True)
+    org_path = models.CharField(_("union path"), max_length=255, db_index=True)
     source = models.CharField(_("source"), max_length=4, choices=Source.choices)
     filename = models.CharField(_("file"), max_length=200, blank=True)
-    upload = models.FileField(upload_to=_feed_file_path, max_length=200, blank=True)
-    size = models.BigIntegerField(default=0)
-    language = models.CharField(max_length=16, blank=True)
+    upload = models.FileField(_("uploaded file"), upload_to=_feed_file_path, max_length=200, blank=True)
+    size = models.BigIntegerField(_("file size"), default=0)
+    language = models.CharField(_("language"), max_length=16, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=FeedStatus.choices, default=FeedStatus.QUEUED)
     rows = models.PositiveIntegerField(_("records"), default=0)
     stored = models.PositiveIntegerField(_("new records"), default=0)
@@ -205,11 +206,12 @@ class SettlementFeed(models.Model):
     priced = models.PositiveIntegerField(_("priced"), default=0)
     rejected = models.PositiveIntegerField(_("rejected"), default=0)
     paid_amount = models.DecimalField(_("amount due"), default=0, **MONEY)
-    progress = models.PositiveIntegerField(default=0)
-    report = models.JSONField(default=dict, blank=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    progress = models.PositiveIntegerField(_("progress"), default=0)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("created by"),
+                                   null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("settlement feed")
@@ -227,11 +229,12 @@ class SettlementRecord(models.Model):
 
     settlement_id = models.CharField(_("settlement id"), max_length=64)
     # No index of its own: (feed, id_hash) serves the feed's lookups.
-    feed = models.ForeignKey(SettlementFeed, on_delete=models.PROTECT, related_name="records", db_index=False)
-    id_hash = models.CharField(max_length=64)
-    id_cipher = models.BinaryField()
+    feed = models.ForeignKey(SettlementFeed, verbose_name=_("settlement feed"),
+                             on_delete=models.PROTECT, related_name="records", db_index=False)
+    id_hash = models.CharField(_("ID number hash"), max_length=64)
+    id_cipher = models.BinaryField(_("ID number (encrypted)"))
     id_masked = models.CharField(_("ID number"), max_length=18)
-    pii_key_id = models.CharField(max_length=16)
+    pii_key_id = models.CharField(_("key id"), max_length=16)
     product = models.CharField(_("product"), max_length=20, choices=Product.choices, default=Product.INPATIENT)
     hospital = models.CharField(_("hospital"), max_length=200)
     admitted_on = models.DateField(_("admitted on"))
@@ -245,9 +248,9 @@ class SettlementRecord(models.Model):
     reason_code = models.CharField(_("reason"), max_length=24, blank=True)
     # The union that received the feed: who sees the record. A priced record's member, enrolment and
     # union are on its Payout.
-    org_path = models.CharField(max_length=255)
-    received_at = models.DateTimeField(auto_now_add=True)
-    priced_at = models.DateTimeField(null=True, blank=True)
+    org_path = models.CharField(_("union path"), max_length=255)
+    received_at = models.DateTimeField(_("received from the insurer"), auto_now_add=True)
+    priced_at = models.DateTimeField(_("priced at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("settlement record")
@@ -366,24 +369,28 @@ class Payout(models.Model):
     # The source keys (and ``enrolment``) are checked once per statement, not per row (migrations
     # 0008 and 0009, triggers on PostgreSQL: what a payout names must exist, and a row a payout names
     # cannot be deleted). As foreign keys they cost a checking query per payout.
-    settlement = models.OneToOneField(SettlementRecord, null=True, blank=True, on_delete=models.PROTECT,
+    settlement = models.OneToOneField(SettlementRecord, verbose_name=_("settlement record"),
+                                      null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="payout", db_constraint=False)
-    claim = models.OneToOneField(Claim, null=True, blank=True, on_delete=models.PROTECT, related_name="payout",
+    claim = models.OneToOneField(Claim, verbose_name=_("claim"),
+                                 null=True, blank=True, on_delete=models.PROTECT, related_name="payout",
                                  db_constraint=False)
     # A million payouts are written per batch: no index beyond those the reads use ((member, day) serves
     # the member's own list; enrolments and plans are never deleted once paid from).
     # ``member`` and ``plan`` are the enrolment's, copied for the reads: the database enforces them
     # through ``enrolment`` (its own keys to member and plan, all PROTECT), not twice more per row
     # (each check at commit locks the referenced row: a million member rows per pricing run).
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="aid_payouts",
+    member = models.ForeignKey("members.Member", verbose_name=_("member"), on_delete=models.PROTECT, related_name="aid_payouts",
                                db_index=False, db_constraint=False)
     # Indexed: without it, deleting enrolments (demo replace, clean-ups) checks the key against the
     # whole payout table. Checked per statement like the sources (migration 0009's triggers).
-    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+", db_constraint=False)
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
-    org_path = models.CharField(max_length=255)  # the enrolment's union
-    person_hash = models.CharField(max_length=64)
-    product = models.CharField(max_length=20, choices=Product.choices)
+    enrolment = models.ForeignKey(Enrolment, verbose_name=_("enrolment"),
+                                  on_delete=models.PROTECT, related_name="+", db_constraint=False)
+    plan = models.ForeignKey(Plan, verbose_name=_("aid plan"),
+                             on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
+    org_path = models.CharField(_("union path"), max_length=255)  # the enrolment's union
+    person_hash = models.CharField(_("person hash"), max_length=64)
+    product = models.CharField(_("product"), max_length=20, choices=Product.choices)
     self_pay_in = models.DecimalField(_("in-catalogue self-pay"), **MONEY)
     # What the person had been paid under the plan year before this payout: with the plan's rule and
     # the self-pay it gives the explanation again, step by step (rules.price is deterministic).
@@ -392,7 +399,7 @@ class Payout(models.Model):
     status = models.CharField(_("status"), max_length=8, choices=PayoutStatus.choices, default=PayoutStatus.DUE)
     decided_on = models.DateField(_("decided on"))  # the day it was priced: the statistics' day
     paid_on = models.DateField(_("paid on"), null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("payout")

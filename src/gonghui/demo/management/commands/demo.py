@@ -4,8 +4,10 @@ import time
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from gonghui.core import pii
 from gonghui.demo.calibration import MIN_SCALE, SMALL_SCALE, DemoError, parse_scale
@@ -42,6 +44,7 @@ class Command(BaseCommand):
             raise CommandError("--password cannot be empty.")
         try:
             value = parse_scale(scale)
+            self._migrate_first(options.get("verbosity", 1))
             self._note_keys()
             result = demo_load(scale=value, password=password, log=self.stdout.write)
         except DemoError as exc:
@@ -51,6 +54,15 @@ class Command(BaseCommand):
         if result.loaded:
             self._tidy()
         self._report(result, password_shown=password == DEFAULT_PASSWORD)
+
+    def _migrate_first(self, verbosity: int):
+        """A database never migrated (or behind the code) is migrated first, as `make run` does;
+        loading into missing tables would end in a traceback."""
+        executor = MigrationExecutor(connection)
+        if not executor.migration_plan(executor.loader.graph.leaf_nodes()):
+            return
+        self.stdout.write("The database is not up to date with the code: running `gonghui migrate` first.")
+        call_command("migrate", interactive=False, verbosity=min(verbosity, 1), stdout=self.stdout, stderr=self.stderr)
 
     def _tidy(self):
         """On PostgreSQL, what autovacuum would do some time after a bulk load, at once: the
