@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
@@ -37,19 +37,13 @@ from gonghui.core.exports import attachment
 from gonghui.core.scope import Perm
 from gonghui.orgs.selectors import OrgNotFound, OrgOutOfScope, org_get
 from gonghui.stats.activity import period_figures
-from gonghui.workbench.access import can, current_org, get_org_or_403, render_staff, staff_required
+from gonghui.workbench.access import can, page_org, render_staff, staff_required
 
 SECTION = "activities"
 
 
 def _org(request, perm: Perm = Perm.READ):
-    code = request.GET.get("org") or request.POST.get("org")
-    org = get_org_or_403(request, code, perm) if code else current_org(request)
-    if org is None:
-        raise Http404("No union to work for.")
-    if not code and perm != Perm.READ and not can(request, perm, org.path):
-        raise PermissionDenied("Your role cannot do this for this union.")
-    return org
+    return page_org(request, perm, request.GET.get("org") or request.POST.get("org"))
 
 
 def _page(request, template: str, context: dict, *, org=None, status: int = 200):

@@ -47,20 +47,14 @@ from gonghui.core.exports import XLSX, Sheet, attachment, export_bytes
 from gonghui.core.paths import subtree_q
 from gonghui.core.scope import Perm
 from gonghui.stats.activity import period_figures
-from gonghui.workbench.access import can, current_org, get_org_or_403, render_staff, staff_required
+from gonghui.workbench.access import can, page_org, render_staff, staff_required
 from gonghui.workbench.charts import wan
 
 SECTION = "assistance"
 
 
 def _org(request, perm: Perm = Perm.READ):
-    code = request.GET.get("org") or request.POST.get("org")
-    org = get_org_or_403(request, code, perm) if code else current_org(request)
-    if org is None:
-        raise Http404("No union to work for.")
-    if not code and perm != Perm.READ and not can(request, perm, org.path):
-        raise PermissionDenied("Your role cannot do this for this union.")
-    return org
+    return page_org(request, perm, request.GET.get("org") or request.POST.get("org"))
 
 
 def _page(request, template: str, context: dict, *, org, tab: str, status: int = 200):

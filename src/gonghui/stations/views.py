@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
@@ -26,7 +26,7 @@ from gonghui.orgs.models import Org
 from gonghui.stations import conf, imports, rules, selectors, services
 from gonghui.stations.forms import ImportForm, ResolveForm, ReviewForm, StationFilter, StationForm
 from gonghui.stations.models import StationPhoto, StationStatus
-from gonghui.workbench.access import can, current_org, get_org_or_403, render_staff, staff_required
+from gonghui.workbench.access import can, page_org, render_staff, staff_required
 
 SECTION = "stations"
 MAP_LIMIT = 500  # markers on the workbench map; the list pages through the rest
@@ -34,13 +34,7 @@ ORG_CHOICES_LIMIT = 300
 
 
 def _org(request, perm: Perm = Perm.READ) -> Org:
-    code = request.GET.get("org") or request.POST.get("org_scope")
-    org = get_org_or_403(request, code, perm) if code else current_org(request)
-    if org is None:
-        raise Http404("No union to work for.")
-    if perm != Perm.READ and not can(request, perm, org.path):
-        raise PermissionDenied("Your role cannot do this for this union.")
-    return org
+    return page_org(request, perm, request.GET.get("org") or request.POST.get("org_scope"))
 
 
 def tiles_csp(response):

@@ -45,6 +45,18 @@ def get_org_or_403(request, code: str, perm: Perm = Perm.READ) -> Org:
         raise PermissionDenied("This union is outside your subtree.") from None
 
 
+def page_org(request, perm: Perm = Perm.READ, code: str | None = None) -> Org:
+    """The union a module's page works for: the one named by ``code`` (404 when unknown or outside
+    the subtree the role covers for ``perm``), else the user's current union, which the role must
+    cover for ``perm`` too."""
+    org = get_org_or_403(request, code, perm) if code else current_org(request)
+    if org is None:
+        raise Http404("No union to work for.")
+    if not code and perm != Perm.READ and not can(request, perm, org.path):
+        raise PermissionDenied("Your role cannot do this for this union.")
+    return org
+
+
 def roots(request) -> list[Org]:
     if not hasattr(request, "_gonghui_roots"):
         request._gonghui_roots = org_roots(user=request.user)
