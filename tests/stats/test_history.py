@@ -4,6 +4,8 @@ import datetime as dt
 from contextlib import contextmanager
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gonghui.members.figures import subtree_stats
@@ -97,3 +99,58 @@ def test_the_periods_of_a_member_never_overlap(history):
         spans = sorted([(p.started_on, p.ended_on) for p in member.periods.all()]
                        + [(member.period_start, member.left_on or dt.date.max)])
         assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:])), member.name
+
+
+DAYS = [dt.date(2017, 12, 31), dt.date(2018, 1, 1), dt.date(2021, 6, 1), dt.date(2022, 2, 28), dt.date(2022, 3, 1),
+        dt.date(2023, 12, 31), dt.date(2024, 6, 1)]
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_a_snapshot_gives_the_figures_counted_live_for_its_day(history, day):
+    tree = history
+    orgs = (tree.nb, tree.yz, tree.yzt, tree.yze, tree.bl, tree.ble)
+    live = {org.code: subtree_stats(org=org, on=day) for org in orgs}
+    tallies.take_snapshot(day)
+    for org in orgs:
+        assert subtree_stats(org=org, on=day) == live[org.code], org.code
+
+
+def test_figures_of_a_day_with_a_snapshot_read_no_member_rows(history):
+    tree = history
+    day = dt.date(2023, 12, 31)
+    tallies.take_snapshot(day)
+    with CaptureQueriesContext(connection) as queries:
+        figures = subtree_stats(org=tree.yz, on=day)
+    assert figures["members"] == 1 and figures["by_category"]["courier"] == 0
+    assert len(queries) == 3  # the snapshot, its rows, today's unions
+    assert not any("members_member" in q["sql"] for q in queries.captured_queries)
+
+
+def test_a_snapshot_taken_again_replaces_the_first(history, on_day):
+    tree = history
+    day = dt.date(2023, 12, 31)
+    tallies.take_snapshot(day)
+    make_member(tree.yze, name="迟报", joined_on=dt.date(2023, 5, 1))  # a late roster, dated into that year
+    assert subtree_stats(org=tree.yz, on=day)["members"] == 1  # the snapshot as taken
+    tallies.take_snapshot(day)
+    assert subtree_stats(org=tree.yz, on=day)["members"] == 2
+    assert subtree_stats(org=tree.yz, on=day)["joined_per_year"] == {"2019": 1, "2023": 1}
+
+
+def test_the_snapshot_command_keeps_the_end_of_last_year_and_refuses_bad_days(history):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    from gonghui.stats.models import Snapshot
+
+    out = StringIO()
+    call_command("stats", "snapshot", stdout=out)
+    year_end = dt.date(timezone.localdate().year - 1, 12, 31)
+    assert f"tallies as of {year_end} kept" in out.getvalue()
+    assert list(Snapshot.objects.values_list("day", flat=True)) == [year_end]
+    with pytest.raises(CommandError, match="is not a date"):
+        call_command("stats", "snapshot", "--day", "2024-13-01")
+    with pytest.raises(CommandError, match="not before today"):
+        call_command("stats", "snapshot", "--day", timezone.localdate().isoformat())
+    assert Snapshot.objects.count() == 1

@@ -18,3 +18,8 @@ def add_months(day: dt.date, months: int) -> dt.date:
     """The corresponding day ``months`` later (earlier when negative); 31 January + 1 month is the
     last day of February."""
     return day + relativedelta(months=months)
+
+
+def end_of_last_year(today: dt.date) -> dt.date:
+    """31 December of the year before ``today``'s (上年末), the day year-on-year figures compare with."""
+    return dt.date(today.year - 1, 12, 31)

@@ -21,6 +21,7 @@ from django.db.models.deletion import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from gonghui.core import audit
+from gonghui.core.dates import end_of_last_year
 from gonghui.core.models import AuditEntry, Role, RoleKind
 from gonghui.core.paths import subtree_q, upper_bound
 from gonghui.demo import bulk, extensions
@@ -78,6 +79,9 @@ def demo_load(*, scale: Decimal, password: str, log: Log = lambda _: None) -> De
         log("Counting the subtree tallies …")
         tallies.rebuild()
         extensions.load_all(plan, nb, log, password)
+        year_end = end_of_last_year(timezone.localdate())
+        log(f"Keeping the tallies as of {year_end} (the workbench compares with them) …")
+        tallies.take_snapshot(year_end)
         logins = ensure_users(password=password, nb=nb)
         replaced = existing.scale if existing else None
         audit.record(actor=None, action=ACTION, obj=nb, org_path=nb.path, data={
@@ -171,6 +175,7 @@ def _remove(nb: Org) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {table} WHERE org_path >= %s AND org_path < %s", [lower, upper])
         Org.objects.filter(pk=nb.pk).delete()  # treebeard deletes the subtree; roles go with it
+        tallies.drop_snapshots()  # they counted the members just removed; the new demo takes its own
     except (ProtectedError, RestrictedError, IntegrityError) as exc:
         raise DemoError(
             f"Other records refer to the demo's unions or members, so the demo cannot be replaced ({exc}). "

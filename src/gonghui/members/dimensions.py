@@ -18,10 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, F, Q, Value
+from django.db.models import Count, F, FilteredRelation, Q, Value
 from django.db.models.functions import ExtractYear
 
 from gonghui.members.models import Category, Member, MemberStatus, Sex
+from gonghui.members.selectors import active_on
 from gonghui.stats.tallies import Key, Recount
 
 YEARS = range(1900, 2100)  # the birth and joining years a tally can hold
@@ -84,6 +85,22 @@ def recount() -> Counter[Key]:
     return counts
 
 
+def recount_on(day) -> Counter[Key]:
+    """Members as of the end of ``day`` grouped by the union they were in and key: those whose
+    current period covers the day, and those whose past period (``MembershipPeriod``) does — the
+    rule of ``members_on``. Two grouped queries per dimension."""
+    current = Member.objects.filter(active_on(day)).order_by()
+    past = Member.objects.annotate(
+        period=FilteredRelation("periods", condition=Q(periods__started_on__lte=day, periods__ended_on__gt=day))
+    ).filter(period__isnull=False).order_by()
+    counts: Counter[Key] = Counter()
+    for d in DIMENSIONS:
+        for members, path in ((current, "org_path"), (past, "period__org_path")):
+            rows = members.filter(d.counted).annotate(k=d.expression).values_list(path, "k").annotate(n=Count("*"))
+            counts.update({(p, d.name, str(k)): n for p, k, n in rows})
+    return counts
+
+
 def deltas_sql(table: str, where: str) -> str:
     """A query of the tally deltas (path, dim, key, n) of the member rows of ``table`` (alias
     ``s``, with the member table's columns) that match ``where``."""
@@ -109,4 +126,4 @@ def slots_of(member) -> list[int]:
     return [index[key] for key_of, index in COUNTERS if (key := key_of(member)) is not None]
 
 
-RECOUNT = Recount("members", NAMES, recount)
+RECOUNT = Recount("members", NAMES, recount, recount_on)

@@ -38,14 +38,18 @@ def _age_band(age: int) -> str:
 def subtree_stats(*, org: Org, on: dt.date | None = None) -> dict:
     """Membership figures of ``org``'s subtree on ``on`` (today when None). The caller checks scope.
 
-    Today's figures come from the subtree tallies (one query, whatever the subtree's size);
-    another day's are counted from the member table and the membership periods (moves, leaving and
-    coming back), so a member counts where they were on that day, beside today's unions.
+    Today's figures come from the subtree tallies (one query, whatever the subtree's size), and
+    those of a day whose snapshot was taken (the year-ends) from the snapshot; another day's are
+    counted from the member table and the membership periods (moves, leaving and coming back), so
+    a member counts where they were on that day. Unions are today's in all three.
     """
     today = timezone.localdate()
     day = on or today
     if day == today:
-        return _from_tallies(org, day)
+        return _from_tallies(tallies.read(org.path), day)
+    if day < today and (kept := tallies.read_on(org.path, day)) is not None:
+        kept["orgs"] = tallies.read(org.path, only=("orgs",))["orgs"]  # today's unions, as counted live
+        return _from_tallies(kept, day)
     orgs = Org.objects.filter(subtree_q(org.path)).aggregate(
         orgs=Count("*"), new_form_orgs=Count("pk", filter=Q(is_new_form=True))
     )
@@ -74,8 +78,7 @@ def subtree_stats(*, org: Org, on: dt.date | None = None) -> dict:
     }
 
 
-def _from_tallies(org: Org, day: dt.date) -> dict:
-    t = tallies.read(org.path)
+def _from_tallies(t: dict[str, dict[str, int]], day: dt.date) -> dict:
     ages = {key: 0 for key, _lo, _hi in AGE_BANDS}
     for year, n in t["birth_year"].items():
         ages[_age_band(day.year - int(year))] += n

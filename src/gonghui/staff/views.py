@@ -11,7 +11,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
-from gonghui.core.dates import add_years
+from gonghui.core.dates import end_of_last_year
 from gonghui.core.scope import Perm, is_staff_user
 from gonghui.members.figures import subtree_stats
 from gonghui.staff.charts import activity_cards, kpi_cards, stats_charts
@@ -56,7 +56,7 @@ def _union_home(request):
     context = {"org": org}
     if org is not None:
         stats = subtree_stats(org=org)
-        previous = subtree_stats(org=org, on=add_years(timezone.localdate(), -1))
+        previous = subtree_stats(org=org, on=end_of_last_year(timezone.localdate()))
         context.update(kpis=kpi_cards(stats, previous), charts=stats_charts(stats)[:2], stats=stats,
                        may_manage=can(request, Perm.MANAGE, org.path), home_cards=home_parts.cards(request, org))
     return render_staff(request, "staff/home.html", context, org=org, section="home")

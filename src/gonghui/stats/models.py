@@ -73,3 +73,35 @@ class ActivityTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path} {self.metric} {self.dim}:{self.key} = {self.n} / {self.amount}"
+
+
+class Snapshot(models.Model):
+    """The subtree tallies as they stood at the end of one day (a year-end: 上年末), kept so that a
+    comparison with that day reads a few rows instead of counting the member table as of then.
+
+    Taken from the member table as it is known when the snapshot is taken (``gonghui stats
+    snapshot``, daily): a change dated before the day (a roster imported late) shows at the next
+    snapshot. Without a snapshot the figures are counted live, with the same result.
+    """
+
+    day = models.DateField(unique=True)
+    taken_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"tallies as of {self.day}"
+
+
+class SnapshotTally(models.Model):
+    """One tally of a snapshot: (snapshot, path, dim, key) → n, as ``Tally`` holds today's."""
+
+    snapshot = models.ForeignKey(Snapshot, on_delete=models.CASCADE, related_name="tallies")
+    path = models.CharField(max_length=255)
+    dim = models.CharField(max_length=16)
+    key = models.CharField(max_length=32, blank=True)
+    n = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["snapshot", "path", "dim", "key"], name="snapshot_tally_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.snapshot_id} {self.path} {self.dim}:{self.key} = {self.n}"

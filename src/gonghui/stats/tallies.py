@@ -16,15 +16,17 @@ recomputes every registered dimension (after a bulk load, or to repair).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from gonghui.core import pg
 from gonghui.core.paths import ancestors
-from gonghui.stats.models import Tally
+from gonghui.stats.models import Snapshot, SnapshotTally, Tally
 
 UPSERT_BATCH = 500
 
@@ -39,6 +41,8 @@ class Recount:
     name: str
     dims: tuple[str, ...]
     count: Callable[[], Counter[Key]]
+    # The same as of the end of a past day (the snapshots); None: today's count holds for any day.
+    count_on: Callable[[dt.date], Counter[Key]] | None = None
 
 
 RECOUNTS: dict[str, Recount] = {}
@@ -119,12 +123,47 @@ def apply_query(cursor, sql: str) -> None:
     apply(deltas)
 
 
-def read(path: str) -> dict[str, dict[str, int]]:
-    """The tallies of one subtree root: {dim: {key: n}}."""
-    out: dict[str, dict[str, int]] = {dim: {} for dim in dims()}
-    for dim, key, n in Tally.objects.filter(path=path).values_list("dim", "key", "n"):
+def read(path: str, only: tuple[str, ...] | None = None) -> dict[str, dict[str, int]]:
+    """The tallies of one subtree root: {dim: {key: n}}, of every dimension or ``only`` those."""
+    rows = Tally.objects.filter(path=path)
+    if only is not None:
+        rows = rows.filter(dim__in=only)
+    out: dict[str, dict[str, int]] = {dim: {} for dim in (only or dims())}
+    for dim, key, n in rows.values_list("dim", "key", "n"):
         out.setdefault(dim, {})[key] = n
     return out
+
+
+def read_on(path: str, day: dt.date) -> dict[str, dict[str, int]] | None:
+    """The tallies of one subtree root as of the end of ``day`` from its snapshot: {dim: {key: n}},
+    or None when no snapshot of that day was taken."""
+    snapshot = Snapshot.objects.filter(day=day).values_list("pk", flat=True).first()
+    if snapshot is None:
+        return None
+    out: dict[str, dict[str, int]] = {dim: {} for dim in dims()}
+    for dim, key, n in SnapshotTally.objects.filter(snapshot=snapshot, path=path).values_list("dim", "key", "n"):
+        out.setdefault(dim, {})[key] = n
+    return out
+
+
+def take_snapshot(day: dt.date) -> int:
+    """Count every registered dimension as of the end of ``day`` and keep it as that day's
+    snapshot, replacing an earlier one of the same day; return the number of rows kept."""
+    fresh = roll_up(combine(*((recount.count_on or (lambda _day, r=recount: r.count()))(day)
+                              for recount in RECOUNTS.values())))
+    with transaction.atomic():
+        Snapshot.objects.filter(day=day).delete()
+        snapshot = Snapshot.objects.create(day=day, taken_at=timezone.now())
+        SnapshotTally.objects.bulk_create(
+            (SnapshotTally(snapshot=snapshot, path=p, dim=d, key=k, n=n) for (p, d, k), n in sorted(fresh.items()) if n),
+            batch_size=5000,
+        )
+    return sum(1 for n in fresh.values() if n)
+
+
+def drop_snapshots() -> None:
+    """Forget every snapshot (after the members they counted were removed wholesale)."""
+    Snapshot.objects.all().delete()
 
 
 def read_each(paths: list[str], dim: str, key: str = "") -> dict[str, int]:
