@@ -11,19 +11,6 @@ from tests.api.conftest import assert_json_error
 
 SPEC = api.get_openapi_schema()
 
-# Modules whose API does not use ``gonghui.core.api.Day`` / ``PAGE_HELP`` yet: their cases are
-# expected failures (xfail, not strict) until they do; remove a module from here when it does.
-PENDING = {"activities", "assistance", "bargaining", "stations"}
-
-
-def _module(operation: dict) -> str:
-    """The app of an operation, from django-ninja's operation id (``gonghui_<app>_…``)."""
-    return operation.get("operationId", "").removeprefix("gonghui_").split("_")[0]
-
-
-def _pending(path: str, method: str = "get") -> bool:
-    return _module(SPEC["paths"][path][method]) in PENDING
-
 # The organisation every endpoint below is asked about, when it needs one.
 ORG = {"/api/v1/disputes/cases": {"org": "NB"}, "/api/v1/disputes/dashboard": {"org": "NB"},
        "/api/v1/bargaining/coverage": {"org": "NB"}}
@@ -45,26 +32,18 @@ def _date_query_params() -> list[tuple[str, str]]:
     for path, methods in SPEC["paths"].items():
         for parameter in methods.get("get", {}).get("parameters", []):
             if parameter["in"] == "query" and any(_date_schemas(parameter["schema"])):
-                found.append((path, parameter["name"]))
+                found.append((path.replace("{code}", "NB"), parameter["name"]))
     return found
 
 
-def _cases(pairs):
-    marks = pytest.mark.xfail(reason="the module does not use gonghui.core.api.Day yet", strict=False)
-    return [pytest.param(path.replace("{code}", "NB"), name, marks=marks) if _pending(path) else
-            (path.replace("{code}", "NB"), name) for path, name in pairs]
-
-
-RAW_PARAMS = _date_query_params()
-DATE_PARAMS = _cases(RAW_PARAMS)
-PERIOD_PATHS = sorted({p for p, n in RAW_PARAMS if n == "from"} & {p for p, n in RAW_PARAMS if n == "to"})
-PERIODS = _cases([(path, "from") for path in PERIOD_PATHS])
+DATE_PARAMS = _date_query_params()
+PERIODS = sorted({path for path, name in DATE_PARAMS if name == "from"} & {path for path, name in DATE_PARAMS if name == "to"})
 
 
 def test_the_walk_finds_the_date_parameters():
-    assert {("/api/v1/disputes/cases", "to"), ("/api/v1/orgs/{code}/stats", "on"),
-            ("/api/v1/disputes/dashboard", "from")} <= set(RAW_PARAMS)
-    assert len(PERIOD_PATHS) >= 3
+    assert {("/api/v1/disputes/cases", "to"), ("/api/v1/orgs/NB/stats", "on"), ("/api/v1/disputes/dashboard", "from")} \
+        <= set(DATE_PARAMS)
+    assert len(PERIODS) >= 3
 
 
 @pytest.fixture
@@ -85,8 +64,8 @@ def test_a_day_the_spec_allows_is_accepted(nb, path, name):
     assert nb.get(path, **ORG.get(path, {}), **{name: "2024-02-29"}).status_code == 200
 
 
-@pytest.mark.parametrize(("path", "name"), PERIODS)
-def test_a_period_that_ends_before_it_starts_is_422(nb, path, name):
+@pytest.mark.parametrize("path", PERIODS)
+def test_a_period_that_ends_before_it_starts_is_422(nb, path):
     response = nb.get(path, **ORG.get(path, {}), **{"from": "2024-02-01", "to": "2024-01-31"})
     assert_json_error(response, 422, "invalid")
 
@@ -97,8 +76,6 @@ def _inputs() -> list:
     inputs = []
     for methods in SPEC["paths"].values():
         for operation in methods.values():
-            if _module(operation) in PENDING:
-                continue
             inputs += [parameter["schema"] for parameter in operation.get("parameters", [])]
             todo += [operation.get("requestBody", {})]
     while todo:
@@ -135,6 +112,6 @@ def test_a_day_in_a_body_is_checked_the_same_way(tree, nb_cadre, api_as):
 
 
 def test_the_page_past_the_last_is_stated_in_the_spec():
-    pages = [parameter for methods in SPEC["paths"].values() if _module(methods.get("get", {})) not in PENDING
-             for parameter in methods.get("get", {}).get("parameters", []) if parameter["name"] == "page"]
+    pages = [parameter for methods in SPEC["paths"].values() for parameter in methods.get("get", {}).get("parameters", [])
+             if parameter["name"] == "page"]
     assert pages and all("past the last is a 422" in parameter.get("description", "") for parameter in pages)
