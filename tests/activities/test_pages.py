@@ -28,7 +28,7 @@ def test_the_home_lists_the_subtree_activities_with_their_cards(tree, yz_cadre):
     assert page.status_code == 200
     text = page.content.decode()
     assert "鄞州宣讲" in text and "北仑宣讲" not in text
-    assert 'data-kpi="activity_sessions"' in text and 'data-testid="menu-activities"' in text
+    assert 'data-kpi="activities_held"' in text and 'data-testid="menu-activities"' in text
 
 
 def test_a_cadre_creates_an_activity_in_one_form(tree, yz_cadre):

@@ -326,8 +326,8 @@ def test_figures_count_sessions_participants_and_registrations(tree, yz_cadre, y
     services.check_in_card(actor=yz_cadre, session=first, code=codes.member_code(yz_member.pk))
     services.return_record(actor=yz_cadre, session=second, headcount=120)
     figures = ledger.period_figures(tree.nb.path, None, None)
-    assert figures["activity_sessions"] == 2
-    assert figures["activity_participants"] == 121
-    assert figures["activity_registrations"] == 1
+    assert figures["activities_held"] == 2
+    assert figures["participants"] == 121
+    assert figures["registrations"] == 1
     assert ledger.rebuild() == 0
     assert list(audit.verify()) == []

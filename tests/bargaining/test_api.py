@@ -44,7 +44,7 @@ def test_a_round_runs_through_the_api(tree, yz_cadre, api_as):
     cov = api.get("/api/v1/bargaining/coverage", org="YZ", on="2026-11-15").json()
     assert (cov["contracts_in_force"], cov["enterprises"], cov["workers"], cov["rate"]) == (1, 1, 120, "100.0")
     stats = api.get("/api/v1/orgs/YZ/stats", on="2026-11-15", **{"from": "2026-01-01", "to": "2026-12-31"}).json()
-    assert stats["contracts_in_force"] == 1 and stats["contract_workers_covered"] == 120
+    assert stats["contracts_in_force"] == 1 and stats["workers_covered"] == 120
     assert stats["contract_coverage_rate"] == "100.0" and stats["contracts_signed"] == 1
 
 

@@ -111,7 +111,7 @@ def _cleanup(org) -> None:
         part.filter(Exists(AuditEntry.objects.filter(actor=OuterRef("pk")))).update(is_active=False)
         part.exclude(Exists(AuditEntry.objects.filter(actor=OuterRef("pk")))).delete()
     LedgerRow.objects.filter(path__startswith=org.path).delete()
-    ledger.refresh_totals(["activity_registrations"])
+    ledger.refresh_totals(["registrations"])
     org.delete()
 
 

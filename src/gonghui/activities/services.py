@@ -337,7 +337,7 @@ def register(*, actor, activity: Activity, member: Member, wait: bool = False,
                     else:
                         fields.update(status=RegStatus.WAITING, queue=time.time_ns() // 1000)
             registration = Registration.objects.create(**fields)
-            _deltas(activity, member.org_path, _day(now), "activity_registrations")
+            _deltas(activity, member.org_path, _day(now), "registrations")
             audit.record(actor=actor, action="activities.register", obj=registration, org_path=activity.org_path,
                          data={"activity": activity.pk, "member": member.pk, "status": registration.status})
     except IntegrityError:
@@ -543,7 +543,7 @@ def share_name(*, actor, share: AllocationShare, member: Member, now: dt.datetim
             registration = Registration.objects.create(
                 activity_id=activity.pk, member_id=member.pk, org_path=member.org_path, status=RegStatus.CONFIRMED,
                 share=share, ticket=_ticket(), named_by=actor)
-            _deltas(activity, member.org_path, _day(now), "activity_registrations")
+            _deltas(activity, member.org_path, _day(now), "registrations")
             audit.record(actor=actor, action="activities.share_name", obj=registration, org_path=share.org_path,
                          data={"activity": activity.pk, "member": member.pk, "share": share.pk})
     except IntegrityError:
@@ -566,8 +566,8 @@ def _attend(*, actor, session: ActivitySession, member: Member, method: str) -> 
         ActivitySession.objects.filter(pk=session.pk).update(attended=F("attended") + 1)
         day = _day(session.starts_at)
         if ActivitySession.objects.filter(pk=session.pk, held=False).update(held=True):
-            _deltas(activity, activity.org_path, day, "activity_sessions")
-        _deltas(activity, member.org_path, day, "activity_participants")
+            _deltas(activity, activity.org_path, day, "activities_held")
+        _deltas(activity, member.org_path, day, "participants")
         audit.record(actor=actor, action="activities.check_in", obj=attendance, org_path=activity.org_path,
                      data={"session": session.pk, "member": member.pk, "method": method})
     return attendance, True
@@ -626,8 +626,8 @@ def return_record(*, actor, session: ActivitySession, headcount: int, note: str 
         ActivitySession.objects.filter(pk=session.pk).update(attended=F("attended") + headcount)
         day = _day(session.starts_at)
         if ActivitySession.objects.filter(pk=session.pk, held=False).update(held=True):
-            _deltas(activity, activity.org_path, day, "activity_sessions")
-        _deltas(activity, activity.org_path, day, "activity_participants", n=headcount)
+            _deltas(activity, activity.org_path, day, "activities_held")
+        _deltas(activity, activity.org_path, day, "participants", n=headcount)
         audit.record(actor=actor, action="activities.return", obj=entry, org_path=activity.org_path,
                      data={"session": session.pk, "headcount": headcount})
     return entry

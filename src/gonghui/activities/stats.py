@@ -1,9 +1,9 @@
 """The activities engine's figures for any subtree and period (``gonghui.stats.activity``).
 
 Per-day metrics, added by the services in the transaction of each event:
-``activity_sessions`` (场次 held: a session counts on its day at its first check-in or return),
-``activity_participants`` (人次: check-ins and the headcounts of organisers' returns, on the
-session's day) and ``activity_registrations`` (registrations made, on their day; the organiser's
+``activities_held`` (场次 held: a session counts on its day at its first check-in or return),
+``participants`` (人次: check-ins and the headcounts of organisers' returns, on the
+session's day) and ``registrations`` (registrations made, on their day; the organiser's
 union for sessions, the member's union for people). Each is also broken down by ``kind`` (the
 activity kind's code) and ``audience`` (all, new_form, women, groups or an eligibility code).
 """
@@ -21,13 +21,13 @@ from gonghui.stats import activity
 from gonghui.stats.activity import Deltas
 
 METRICS = activity.metrics(
-    activity.Metric("activity_sessions", gettext_lazy("Activity sessions held"),
+    activity.Metric("activities_held", gettext_lazy("Activity sessions held"),
                     "activity sessions held (场次): counted on the session's day at its first check-in or return",
                     unit=pgettext_lazy("unit", "sessions"), icon="calendar-event"),
-    activity.Metric("activity_participants", gettext_lazy("Activity participants"),
+    activity.Metric("participants", gettext_lazy("Activity participants"),
                     "participants of activity sessions (人次): check-ins and organisers' headcounts",
                     unit=pgettext_lazy("unit", "person-times"), icon="people"),
-    activity.Metric("activity_registrations", gettext_lazy("Activity registrations"),
+    activity.Metric("registrations", gettext_lazy("Activity registrations"),
                     "registrations for activities made in the period (人次)",
                     unit=pgettext_lazy("unit", "person-times"), icon="pencil-square"),
 )
@@ -67,19 +67,19 @@ def recount(path: str | None = None) -> Deltas:
     held = (ActivitySession.objects.filter(own, held=True).annotate(day=TruncDate("starts_at", tzinfo=tz))
             .values_list("activity_id", "day").annotate(n=Count("id")).order_by())
     for pk, day, n in held:
-        add(pk, paths[pk], day, "activity_sessions", n)
+        add(pk, paths[pk], day, "activities_held", n)
     rows = (Attendance.objects.filter(inside).annotate(day=TruncDate("session__starts_at", tzinfo=tz))
             .values_list("session__activity_id", "org_path", "day").annotate(n=Count("id")).order_by())
     for pk, path, day, n in rows:
-        add(pk, path, day, "activity_participants", n)
+        add(pk, path, day, "participants", n)
     rows = (AttendanceReturn.objects.filter(inside).annotate(day=TruncDate("session__starts_at", tzinfo=tz))
             .values_list("session__activity_id", "day").annotate(n=Sum("headcount")).order_by())
     for pk, day, n in rows:
-        add(pk, paths[pk], day, "activity_participants", n)
+        add(pk, paths[pk], day, "participants", n)
     rows = (Registration.objects.filter(own).annotate(day=TruncDate("created_at", tzinfo=tz))
             .values_list("activity_id", "org_path", "day").annotate(n=Count("id")).order_by())
     for pk, path, day, n in rows:
-        add(pk, path, day, "activity_registrations", n)
+        add(pk, path, day, "registrations", n)
     return deltas
 
 
