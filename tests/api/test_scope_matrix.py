@@ -66,6 +66,14 @@ ENDPOINTS = [
     Endpoint("transfers in", "/api/v1/transfers?org={org}&direction=in", "org"),
     Endpoint("transfers out", "/api/v1/transfers?org={org}&direction=out&status=approved", "org"),
     Endpoint("transfer detail", "/api/v1/transfers/{transfer}", "object"),
+    # The service modules' lists and figures of a union's subtree.
+    Endpoint("hardship files", "/api/v1/hardship/files?org={org}", "org"),
+    Endpoint("hardship notices", "/api/v1/hardship/notices?org={org}", "org"),
+    Endpoint("activities", "/api/v1/activities?org={org}", "org"),
+    Endpoint("stations", "/api/v1/stations?org={org}", "org"),
+    Endpoint("bargaining rounds", "/api/v1/bargaining/rounds?org={org}", "org"),
+    Endpoint("contracts", "/api/v1/bargaining/contracts?org={org}", "org"),
+    Endpoint("contract coverage", "/api/v1/bargaining/coverage?org={org}", "org"),
 ]
 
 
