@@ -195,3 +195,11 @@ def test_the_stats_api_describes_every_registered_metric(client):
     for metric in activity.registered():
         assert properties[metric.key]["description"] == metric.help
     assert properties["aid_paid_amount"]["type"] == "string"  # an amount is decimal text, never a float
+
+
+def test_a_rebuild_passes_over_a_module_with_stock_figures_only(tree, source):
+    events, _ = source
+    record(events, tree.yze.path, D(2021, 1, 1), "cases_settled")
+    stock_only = activity.Source(name="stock_only", metrics={}, recount=activity.Deltas)
+    assert activity.rebuild([stock_only]) == 0  # PostgreSQL refused the empty "metric IN ()"
+    assert activity.period_figures(tree.nb.path)["cases_settled"] == 1

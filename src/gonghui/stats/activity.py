@@ -117,6 +117,8 @@ def refresh_totals(metrics: Iterable[str]) -> None:
     """Recompute the all-time totals of ``metrics`` from their per-day rows: for writers that
     delete per-day rows (the demo's reset, the benches' clean-up)."""
     metrics = list(metrics)
+    if not metrics:  # a module with figures as of a day only (contracts in force): nothing per day
+        return
     marks = ", ".join(["%s"] * len(metrics))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"DELETE FROM {ActivityTotal._meta.db_table} WHERE metric IN ({marks})", metrics)
