@@ -61,11 +61,17 @@ def test_the_member_card_shows_name_union_number_date_and_qr(client, worker):
     assert member.id_masked in html  # membership details: masked ID only
 
 
-def test_the_qr_code_encodes_the_card_number(worker):
+def test_the_qr_code_holds_the_signed_card_code(client, worker):
+    from gonghui.members.cards import card_code, read_card_code
     from gonghui.portal.views import card_qr_svg
 
-    svg = card_qr_svg(worker.member.card_number)
+    svg = card_qr_svg(worker.member.pk)
     assert svg.startswith("<svg") and "viewBox" in svg
+    client.force_login(worker)
+    html = client.get("/me/").content.decode()
+    code = card_code(worker.member.pk)
+    assert f'data-card-code="{code}"' in html and "GONGHUI:CARD:" not in html
+    assert read_card_code(code) == worker.member.pk
 
 
 def test_a_login_without_a_member_record_gets_a_friendly_note(client, member_without_record):

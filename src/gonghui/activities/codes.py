@@ -1,10 +1,10 @@
 """Signed codes for check-in (django.core.signing; no personal data inside).
 
-- The member's check-in card code: ``GHA:M:<member id>:<signature>``. The member pages of this module
-  show it as a QR code; a staff scanner page verifies the signature before anything is looked up, so
-  a forged or altered code is refused at once and cannot probe member ids. The portal's card QR
-  (``GONGHUI:CARD:<number>``) is unsigned and is refused here, with a message saying which code to
-  show (see docs/activities.md).
+- The member's card code ``GHA:M:<member id>:<signature>`` lives in the members layer
+  (``gonghui.members.cards``, which every module may use); the names below are kept for this
+  module's callers. The portal's card QR shows it too. The old unsigned card-number QR
+  (``GONGHUI:CARD:<number>``) is refused here, with a message saying which code to show (see
+  docs/activities.md).
 - A session's code, for members to scan themselves: ``GHA:S:<session id>:<signature>``, shown by
   the organiser; it leads to the member's check-in page.
 
@@ -16,30 +16,32 @@ from __future__ import annotations
 
 from django.core import signing
 
-_MEMBER = signing.Signer(salt="gonghui.activities.member-card", algorithm="sha256")
+from gonghui.members import cards
+from gonghui.members.cards import BadCode
+
 _SESSION = signing.Signer(salt="gonghui.activities.session", algorithm="sha256")
-MEMBER_PREFIX = "GHA:M:"
+MEMBER_PREFIX = cards.PREFIX
 SESSION_PREFIX = "GHA:S:"
 
 
-class BadCode(ValueError):
-    """Not a code of ours, or its signature does not match."""
+__all__ = ["MEMBER_PREFIX", "SESSION_PREFIX", "BadCode", "is_portal_card", "member_code", "read_member_code",
+           "read_session_code", "session_code"]
 
 
 def member_code(member_id: int) -> str:
-    return MEMBER_PREFIX + _MEMBER.sign(str(int(member_id)))
+    return cards.card_code(member_id)
 
 
 def session_code(session_id: int) -> str:
     return SESSION_PREFIX + _SESSION.sign(str(int(session_id)))
 
 
-def _read(signer: signing.Signer, prefix: str, code: str) -> int:
+def read_session_code(code: str) -> int:
     code = (code or "").strip()
-    if not code.startswith(prefix) or len(code) > 120:
+    if not code.startswith(SESSION_PREFIX) or len(code) > 120:
         raise BadCode(code[:20])
     try:
-        value = signer.unsign(code[len(prefix):])
+        value = _SESSION.unsign(code[len(SESSION_PREFIX):])
     except signing.BadSignature:
         raise BadCode("signature") from None
     if not value.isdigit():
@@ -49,13 +51,9 @@ def _read(signer: signing.Signer, prefix: str, code: str) -> int:
 
 def read_member_code(code: str) -> int:
     """The member id in a signed card code; BadCode when it is forged, altered or not ours."""
-    return _read(_MEMBER, MEMBER_PREFIX, code)
-
-
-def read_session_code(code: str) -> int:
-    return _read(_SESSION, SESSION_PREFIX, code)
+    return cards.read_card_code(code)
 
 
 def is_portal_card(code: str) -> bool:
     """The portal's unsigned card QR (GONGHUI:CARD:…), which check-in does not trust."""
-    return (code or "").strip().startswith("GONGHUI:CARD:")
+    return cards.is_legacy_card(code)

@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.safestring import mark_safe
 
 from gonghui.core.scope import is_staff_user
+from gonghui.members.cards import card_code
 from gonghui.members.selectors import applications_of, member_of_user, membership_of_user
 from gonghui.workbench import portal
 
@@ -23,9 +24,10 @@ class MemberLogoutView(auth_views.LogoutView):
     next_page = reverse_lazy("portal:home")
 
 
-def card_qr_svg(card_number: str) -> str:
-    """The card's QR code as inline SVG: what event and station check-in scanners read."""
-    qr = segno.make(f"GONGHUI:CARD:{card_number}", error="m", micro=False)
+def card_qr_svg(member_id: int) -> str:
+    """The card's QR code as inline SVG: the signed card code (gonghui.members.cards) that event
+    check-in, merchants and stations scan and verify."""
+    qr = segno.make(card_code(member_id), error="m", micro=False)
     return mark_safe(qr.svg_inline(scale=4, border=2, dark="#1d1d1f", light="#ffffff", omitsize=True))  # noqa: S308
 
 
@@ -58,7 +60,8 @@ def me(request):
     context["waiting"] = [a for a in applications_of(user=request.user) if a.status == "pending"]
     member = context["member"]
     if member is not None and member.card_number:
-        context["qr_svg"] = card_qr_svg(member.card_number)
+        context["qr_svg"] = card_qr_svg(member.pk)
+        context["card_code"] = card_code(member.pk)
     return render(request, "portal/me.html", context)
 
 
