@@ -37,16 +37,7 @@ def session_code(session_id: int) -> str:
 
 
 def read_session_code(code: str) -> int:
-    code = (code or "").strip()
-    if not code.startswith(SESSION_PREFIX) or len(code) > 120:
-        raise BadCode(code[:20])
-    try:
-        value = _SESSION.unsign(code[len(SESSION_PREFIX):])
-    except signing.BadSignature:
-        raise BadCode("signature") from None
-    if not value.isdigit():
-        raise BadCode("value")
-    return int(value)
+    return cards.read_signed_id(_SESSION, SESSION_PREFIX, code)
 
 
 def read_member_code(code: str) -> int:

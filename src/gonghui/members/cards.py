@@ -38,18 +38,24 @@ def card_code(member_id: int) -> str:
     return PREFIX + _signer().sign(str(int(member_id)))
 
 
-def read_card_code(code: str) -> int:
-    """The member id in a signed card code; BadCode when it is forged, altered or not ours."""
+def read_signed_id(signer: signing.Signer, prefix: str, code: str) -> int:
+    """The row id in a code ``<prefix><id>:<signature>`` made by ``signer`` (the card's, or another
+    module's signed codes of the same shape); BadCode when it is forged, altered or not ours."""
     code = (code or "").strip()
-    if not code.startswith(PREFIX) or len(code) > _MAX_LENGTH:
+    if not code.startswith(prefix) or len(code) > _MAX_LENGTH:
         raise BadCode(code[:20])
     try:
-        value = _signer().unsign(code[len(PREFIX):])
+        value = signer.unsign(code[len(prefix):])
     except signing.BadSignature:
         raise BadCode("signature") from None
     if not value.isdigit():
         raise BadCode("value")
     return int(value)
+
+
+def read_card_code(code: str) -> int:
+    """The member id in a signed card code; BadCode when it is forged, altered or not ours."""
+    return read_signed_id(_signer(), PREFIX, code)
 
 
 def is_legacy_card(code: str) -> bool:
